@@ -1,0 +1,60 @@
+import { Button, Link, Text } from '@react-email/components';
+import type { EventView } from '../../src/issue/view';
+import { MUTED, paragraph, small, TEXT } from '../theme';
+import { Rich } from './Rich';
+
+/** Everything about one event below its title; shared by featured and section events. */
+export function EventBody({ event, color }: { event: EventView; color: string }) {
+  return (
+    <>
+      <Text style={{ ...paragraph, fontWeight: 700, margin: '0 0 6px' }}>
+        {event.today ? <span style={{ color }}>(TODAY) </span> : null}
+        {event.when}
+      </Text>
+      {event.place ? (
+        <Text style={{ ...paragraph, margin: '0 0 6px' }}>
+          <Link href={event.place.mapUrl} style={{ color: TEXT, textDecoration: 'underline' }}>
+            {event.place.name}
+            {event.place.address ? ` – ${event.place.address}` : ''}
+          </Link>
+        </Text>
+      ) : null}
+      {event.online ? <Text style={{ ...paragraph, margin: '0 0 6px' }}>Online: {event.online}</Text> : null}
+      {event.description ? <Rich value={event.description} /> : null}
+      {event.details.map((d, i) => (
+        <div key={i} className="rich">
+          <Text style={{ ...paragraph, margin: '0 0 4px', fontWeight: 700 }}>{d.label}:</Text>
+          <div dangerouslySetInnerHTML={{ __html: d.text.html }} />
+        </div>
+      ))}
+      {event.notes.map((n, i) => (
+        <Text key={i} style={{ ...paragraph, fontStyle: 'italic', color: MUTED }}>
+          {n}
+        </Text>
+      ))}
+      {event.links.map((l, i) => (
+        <Button
+          key={i}
+          href={l.url}
+          style={
+            i === 0
+              ? { backgroundColor: color, color: '#ffffff', borderRadius: '4px', padding: '10px 18px', fontSize: '15px', fontWeight: 700, margin: '4px 8px 8px 0' }
+              : { border: `2px solid ${color}`, color: TEXT, borderRadius: '4px', padding: '8px 16px', fontSize: '15px', margin: '4px 8px 8px 0' }
+          }
+        >
+          {l.label}
+        </Button>
+      ))}
+      <Text style={small}>
+        Add to calendar:{' '}
+        <Link href={event.calendar.google} style={{ color: MUTED, textDecoration: 'underline' }}>
+          Google Calendar
+        </Link>
+        {' · '}
+        <Link href={event.calendar.ics} style={{ color: MUTED, textDecoration: 'underline' }}>
+          Apple / Outlook (.ics)
+        </Link>
+      </Text>
+    </>
+  );
+}

@@ -1,0 +1,16 @@
+import { Heading, Section } from '@react-email/components';
+import type { EventView } from '../../src/issue/view';
+import { FONT, TEXT } from '../theme';
+import { EventBody } from './EventBody';
+
+/** One event of a section. */
+export function EventItem({ event, color }: { event: EventView; color: string }) {
+  return (
+    <Section style={{ padding: '8px 0 8px' }}>
+      <Heading as="h3" style={{ margin: '0 0 6px', fontFamily: FONT, fontSize: '19px', lineHeight: '26px', color: TEXT }}>
+        {event.title}
+      </Heading>
+      <EventBody event={event} color={color} />
+    </Section>
+  );
+}

@@ -1,0 +1,50 @@
+import { Link, Section, Text } from '@react-email/components';
+import type { IssueView } from '../../src/issue/view';
+import { MUTED, small } from '../theme';
+
+/** Calendar and social links, why the reader gets this, the postal address, web version, unsubscribe. */
+export function Footer({ view }: { view: IssueView }) {
+  const pub = view.publication;
+  const link = { color: MUTED, textDecoration: 'underline' };
+  return (
+    <Section style={{ padding: '20px 24px 28px' }}>
+      {pub.calendarUrl ? (
+        <Text style={small}>
+          <Link href={pub.calendarUrl} style={link}>
+            Full calendar of events
+          </Link>
+          {' · '}
+          <Link href={view.urls.weekIcs} style={link}>
+            This week's events (.ics)
+          </Link>
+        </Text>
+      ) : null}
+      {pub.social.length ? (
+        <Text style={small}>
+          Follow us:{' '}
+          {pub.social.map((s, i) => (
+            <span key={s.url}>
+              {i > 0 ? ' · ' : ''}
+              <Link href={s.url} style={link}>
+                {s.label}
+              </Link>
+            </span>
+          ))}
+        </Text>
+      ) : null}
+      <Text style={small}>{pub.reason}</Text>
+      <Text style={small}>
+        {pub.name} · {pub.postalAddress}
+      </Text>
+      <Text style={small}>
+        <Link href={view.urls.web} style={link}>
+          View in browser
+        </Link>
+        {' · '}
+        <Link href={view.urls.unsubscribe} style={link}>
+          Unsubscribe
+        </Link>
+      </Text>
+    </Section>
+  );
+}

@@ -1,0 +1,63 @@
+import { IANAZone } from 'luxon';
+import addressparser from 'nodemailer/lib/addressparser';
+import { z } from 'zod';
+import { SafeUrl } from '../issue/schema';
+import { isWebUrl } from '../util/links';
+
+/** newsletter.yaml: the publication's settings, checked in beside the issues. */
+
+const WebUrl = z
+  .string({ error: 'must be a link (https://…)' })
+  .trim()
+  .refine(isWebUrl, { error: 'must be an https: or http: link' })
+  .transform((s) => s.replace(/\/+$/, ''));
+
+/** One mailbox, "Name <local@domain>" or a bare address; parsed by nodemailer's parser. */
+const Mailbox = z
+  .string({ error: 'must be an address like "Name <news@example.org>"' })
+  .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line' })
+  .refine(
+    (s) => {
+      const parsed = addressparser(s, { flatten: true });
+      return parsed.length === 1 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(parsed[0]?.address ?? '');
+    },
+    { error: 'must be one address like "Name <news@example.org>"' },
+  );
+
+export const SendSettings = z.strictObject({
+  rate_per_second: z.number().positive().max(10000).default(14),
+  connections: z.number().int().min(1).max(50).default(5),
+  max_errors: z.number().int().min(0).default(50),
+  stale_after_hours: z.number().positive().default(6),
+  max_attempts: z.number().int().min(1).max(20).default(5),
+});
+
+export const PublicationSchema = z.strictObject({
+  name: z.string().trim().min(1),
+  from: Mailbox,
+  reply_to: Mailbox.optional(),
+  timezone: z.string().refine((z) => IANAZone.isValidZone(z), { error: 'must be an IANA time zone such as America/Los_Angeles' }),
+  site_url: WebUrl.describe('Public base URL of `newsletter serve`.'),
+  calendar_url: SafeUrl.optional(),
+  brand: z
+    .strictObject({
+      color: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/, { error: 'must be a colour like #EC1F27' })
+        .default('#EC1F27'),
+      logo_url: WebUrl.optional(),
+      logo_alt: z.string().optional(),
+    })
+    .default({ color: '#EC1F27' }),
+  social: z.array(z.strictObject({ label: z.string().min(1), url: SafeUrl })).default([]),
+  postal_address: z.string().trim().min(1, { error: 'is required by anti-spam law (CAN-SPAM); a PO box is fine' }),
+  reason: z
+    .string()
+    .optional()
+    .describe('Why the reader gets this email; defaults to a line naming the publication.'),
+  engine: z.enum(['react', 'mjml']).default('react'),
+  send: SendSettings.default(SendSettings.parse({})),
+});
+
+export type Publication = z.infer<typeof PublicationSchema>;
+export type Engine = Publication['engine'];

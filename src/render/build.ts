@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DateTime } from 'luxon';
+import type { Config, Engine } from '../config';
+import { loadIssueFile } from '../issue/load';
+import { buildView, type IssueView } from '../issue/view';
+import { composeMessage, prepareIssue } from '../send/message';
+import type { Problem } from '../util/problems';
+import { renderIssue, type Rendered } from './index';
+import { checkRendered } from './quality';
+
+export interface BuildResult {
+  slug: string;
+  view: IssueView;
+  rendered: Rendered;
+  /** Warnings from lint and from the rendered email (errors stop the build before this). */
+  warnings: Problem[];
+  outDir: string;
+  files: string[];
+}
+
+/** A fixed address for the sample message.eml: shows what one subscriber receives. */
+export const SAMPLE_RECIPIENT = { id: 0, address: 'subscriber@example.org', name: 'Sample Subscriber' };
+
+/**
+ * `newsletter build`: renders the issue once and writes what an editor or the public server needs.
+ * Files are written to a temporary folder first and moved into place, so a failed build never
+ * leaves a half-written mix of old and new files.
+ */
+export async function buildIssue(opts: { config: Config; file: string; display?: string; engine?: Engine; outDir?: string; now?: DateTime }): Promise<BuildResult> {
+  const { config } = opts;
+  const display = opts.display ?? opts.file;
+  const loaded = loadIssueFile(opts.file, config.publication.timezone, display);
+  const engine = opts.engine ?? config.publication.engine;
+  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now });
+  const rendered = await renderIssue(view, engine);
+  const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display)];
+
+  const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', loaded.slug));
+  const prepared = prepareIssue(rendered);
+  const sampleUnsubscribe = `${config.publication.site_url}/u/sample`;
+  const outputs: Record<string, string | Buffer> = {
+    'email.html': prepared.html({ unsubscribeUrl: sampleUnsubscribe }),
+    'email.txt': prepared.text({ unsubscribeUrl: sampleUnsubscribe }),
+    'message.eml': await composeMessage(prepared, SAMPLE_RECIPIENT, {
+      publication: config.publication,
+      slug: loaded.slug,
+      unsubscribeUrl: sampleUnsubscribe,
+      unsubscribeMailto: config.env.unsubscribeMailto,
+    }),
+  };
+  const files = writeAtomically(outDir, outputs);
+  return { slug: loaded.slug, view, rendered, warnings, outDir, files };
+}
+
+function writeAtomically(outDir: string, outputs: Record<string, string | Buffer>): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, content] of Object.entries(outputs)) {
+    const target = path.join(outDir, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, target);
+    written.push(target);
+  }
+  return written;
+}

@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Publication } from '../config';
+import type { Rendered } from '../render';
+import { compileTemplate, type PlaceholderValues } from '../render/placeholders';
+
+/**
+ * One message per recipient, from the issue rendered once: only the placeholders and the
+ * per-recipient headers change. One recipient per message, so no address ever sees another.
+ */
+
+export interface Recipient {
+  /** The subscriber's id in the store; 0 for test sends. */
+  id: number;
+  address: string;
+  name?: string | null;
+}
+
+export interface MessageOptions {
+  publication: Publication;
+  slug: string;
+  /** The https unsubscribe URL for this recipient. */
+  unsubscribeUrl: string;
+  /** Optional `mailto:` address for List-Unsubscribe (UNSUBSCRIBE_MAILTO). */
+  unsubscribeMailto?: string;
+  subjectPrefix?: string;
+  date?: Date;
+}
+
+export interface PreparedIssue {
+  rendered: Rendered;
+  html: (values: PlaceholderValues) => string;
+  text: (values: PlaceholderValues) => string;
+}
+
+export function prepareIssue(rendered: Rendered): PreparedIssue {
+  return { rendered, html: compileTemplate(rendered.html), text: compileTemplate(rendered.text) };
+}
+
+/** The domain of the From address, used for Message-IDs and List-Id. */
+export function senderDomain(pub: Publication): string {
+  const m = /@([^>\s]+)>?\s*$/.exec(pub.from);
+  return (m?.[1] ?? 'localhost').toLowerCase();
+}
+
+/** Stable across retries and runs: the same issue and recipient always give the same Message-ID. */
+export function messageIdFor(pub: Publication, slug: string, recipient: Recipient): string {
+  const hash = crypto.createHash('sha256').update(`${slug}\n${recipient.id}\n${recipient.address.toLowerCase()}`).digest('base64url').slice(0, 22);
+  return `<${slug}.${hash}@${senderDomain(pub)}>`;
+}
+
+/** RFC 2919 List-Id: "Name <label.domain>". */
+export function listIdFor(pub: Publication): string {
+  const label = pub.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'newsletter';
+  const name = pub.name.replace(/["\\<>\r\n]/g, '');
+  return `"${name}" <${label}.${senderDomain(pub)}>`;
+}
+
+export function mailOptions(prepared: PreparedIssue, recipient: Recipient, opts: MessageOptions) {
+  const values: PlaceholderValues = { unsubscribeUrl: opts.unsubscribeUrl };
+  const listUnsubscribe = [`<${opts.unsubscribeUrl}>`];
+  if (opts.unsubscribeMailto) listUnsubscribe.push(`<mailto:${opts.unsubscribeMailto}?subject=unsubscribe>`);
+  return {
+    from: opts.publication.from,
+    replyTo: opts.publication.reply_to,
+    to: recipient.name ? { name: recipient.name, address: recipient.address } : recipient.address,
+    subject: `${opts.subjectPrefix ?? ''}${prepared.rendered.subject}`,
+    html: prepared.html(values),
+    text: prepared.text(values),
+    messageId: messageIdFor(opts.publication, opts.slug, recipient),
+    date: opts.date ?? new Date(),
+    headers: {
+      'List-Id': listIdFor(opts.publication),
+      'List-Unsubscribe': listUnsubscribe.join(', '),
+      // RFC 8058: mailbox providers POST "List-Unsubscribe=One-Click" to the https URL.
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+  };
+}
+
+/** The whole message as RFC 5322 bytes (nodemailer's MIME composer does the encoding). */
+export function composeMessage(prepared: PreparedIssue, recipient: Recipient, opts: MessageOptions): Promise<Buffer> {
+  return new MailComposer(mailOptions(prepared, recipient, opts)).compile().build();
+}
