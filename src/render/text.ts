@@ -12,7 +12,7 @@ export function renderText(view: IssueView): string {
   for (const e of view.featured) out.push(...eventText(e, '*'), '');
   if (view.intro) out.push(view.intro.text, '');
   for (const s of view.sections) {
-    out.push(underline(s.title.toUpperCase(), '='), '');
+    out.push(underline(s.title, '='), '');
     if (s.intro) out.push(s.intro.text, '');
     for (const e of s.events) out.push(...eventText(e, '-'), '');
   }

@@ -52,7 +52,7 @@ export function messageIdFor(pub: Publication, slug: string, recipient: Recipien
 /** RFC 2919 List-Id: "Name <label.domain>". */
 export function listIdFor(pub: Publication): string {
   const label = pub.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'newsletter';
-  const name = pub.name.replace(/["\\<>\r\n]/g, '');
+  const name = pub.name.replace(/[^\x20-\x7e]|["\\<>]/g, '');
   return `"${name}" <${label}.${senderDomain(pub)}>`;
 }
 
@@ -69,11 +69,13 @@ export function mailOptions(prepared: PreparedIssue, recipient: Recipient, opts:
     text: prepared.text(values),
     messageId: messageIdFor(opts.publication, opts.slug, recipient),
     date: opts.date ?? new Date(),
+    // `prepared`: these values are ASCII we built and checked; nodemailer would otherwise turn the
+    // quotes and angle brackets into encoded words that list-aware clients cannot read.
     headers: {
-      'List-Id': listIdFor(opts.publication),
-      'List-Unsubscribe': listUnsubscribe.join(', '),
+      'List-Id': { prepared: true, value: listIdFor(opts.publication) },
+      'List-Unsubscribe': { prepared: true, value: listUnsubscribe.join(', ') },
       // RFC 8058: mailbox providers POST "List-Unsubscribe=One-Click" to the https URL.
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
     },
   };
 }
