@@ -19,20 +19,21 @@ const oneLine = (what: string) =>
 
 export const LocalDate = z
   .string({ error: 'must be a date like 2021-03-22' })
-  .regex(DATE, { error: 'must be a date like 2021-03-22' })
-  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real calendar date' });
+  .regex(DATE, { error: 'must be a date like 2021-03-22', abort: true })
+  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real calendar date (check the month and day)' });
 
 export const LocalDateTime = z
   .string({ error: 'must be a local time like 2021-03-22T18:00' })
-  .regex(DATE_TIME, { error: 'must be a local time like 2021-03-22T18:00 (24-hour clock)' })
-  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real date and time' });
+  .regex(DATE_TIME, { error: 'must be a local time like 2021-03-22T18:00 (24-hour clock)', abort: true })
+  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real date and time (check the day, and hours 00–23)' });
 
 const DateOrDateTime = z
   .string({ error: 'must be a date (2021-03-22) or a local time (2021-03-22T18:00)' })
   .refine((s) => DATE.test(s) || DATE_TIME.test(s), {
     error: 'must be a date (2021-03-22) or a local time (2021-03-22T18:00, 24-hour clock)',
+    abort: true,
   })
-  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real date and time' });
+  .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real date and time (check the day, and hours 00–23)' });
 
 export const SafeUrl = z
   .string({ error: 'must be a link (https://…)' })

@@ -30,8 +30,11 @@ export function parseYamlFile(file: string, source: string): YamlFile {
   const problems: Problem[] = [];
 
   for (const err of doc.errors) {
-    const { line, col } = at(err.pos[0]);
-    problems.push({ severity: 'error', file, line, col, path: '', ...describeYamlError(err.code, err.message) });
+    // An unclosed quote is reported where the file ends; point at the quote that was opened instead.
+    const quote = err.code === 'MISSING_CHAR' && /quote/.test(err.message) ? source.lastIndexOf(err.message.includes('"quote') ? '"' : "'", err.pos[0]) : -1;
+    const { line, col } = at(quote >= 0 ? quote : err.pos[0]);
+    const key = /^[^:\n]*/.exec(source.slice(err.pos[0]))?.[0].trim().replace(/^["']|["']$/g, '');
+    problems.push({ severity: 'error', file, line, col, path: '', ...describeYamlError(err.code, err.message, key) });
   }
   if (problems.length > 0) return { file, data: undefined, problems, locate };
 
@@ -66,9 +69,11 @@ export function parseYamlFile(file: string, source: string): YamlFile {
   return { file, data: problems.length ? undefined : data, problems, locate };
 }
 
-function describeYamlError(code: string, message: string): { message: string; hint?: string } {
+function describeYamlError(code: string, message: string, key?: string): { message: string; hint?: string } {
   const first = message.split('\n')[0] ?? message;
-  if (code === 'DUPLICATE_KEY') return { message: 'this key appears twice in the same block', hint: 'remove or rename one of them' };
+  if (code === 'DUPLICATE_KEY') {
+    return { message: `${key ? `"${key}"` : 'this key'} appears twice in the same block`, hint: 'remove or rename one of them' };
+  }
   if (code === 'TAB_AS_INDENT') return { message: 'tabs cannot indent YAML', hint: 'indent with spaces' };
   return { message: `not valid YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}` };
 }
@@ -100,9 +105,12 @@ function locateIn(doc: Document, path: readonly PropertyKey[], opts: { key?: boo
   return at(offset);
 }
 
-/** Runs a zod schema over the data and turns each issue into a located, readable problem. */
+/**
+ * Runs a zod schema over the data and turns each issue into a located, readable problem.
+ * Returns only the schema's problems: the file's own (syntax) problems stay in `yf.problems`.
+ */
 export function validateYaml<T>(yf: YamlFile, schema: z.ZodType<T>): { value?: T; problems: Problem[] } {
-  if (yf.data === undefined) return { problems: yf.problems };
+  if (yf.data === undefined) return { problems: [] };
   const result = schema.safeParse(yf.data);
   if (result.success) return { value: result.data, problems: [] };
   const problems: Problem[] = [];
