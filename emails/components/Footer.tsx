@@ -1,5 +1,5 @@
 import { Link, Section, Text } from '@react-email/components';
-import type { IssueView } from '../../src/issue/view';
+import { WEB_UNSUBSCRIBE_NOTE, type IssueView } from '../../src/issue/view';
 import { MUTED, small } from '../theme';
 
 /** Calendar and social links, why the reader gets this, the postal address, web version, unsubscribe. */
@@ -8,17 +8,19 @@ export function Footer({ view }: { view: IssueView }) {
   const link = { color: MUTED, textDecoration: 'underline' };
   return (
     <Section style={{ padding: '20px 24px 28px' }}>
-      {pub.calendarUrl ? (
-        <Text style={small}>
-          <Link href={pub.calendarUrl} style={link}>
-            Full calendar of events
-          </Link>
-          {' · '}
-          <Link href={view.urls.weekIcs} style={link}>
-            This week's events (.ics)
-          </Link>
-        </Text>
-      ) : null}
+      <Text style={small}>
+        {pub.calendarUrl ? (
+          <>
+            <Link href={pub.calendarUrl} style={link}>
+              Full calendar of events
+            </Link>
+            {' · '}
+          </>
+        ) : null}
+        <Link href={view.urls.weekIcs} style={link}>
+          This week's events (.ics)
+        </Link>
+      </Text>
       {pub.social.length ? (
         <Text style={small}>
           Follow us:{' '}
@@ -36,15 +38,21 @@ export function Footer({ view }: { view: IssueView }) {
       <Text style={small}>
         {pub.name} · {pub.postalAddress}
       </Text>
-      <Text style={small}>
-        <Link href={view.urls.web} style={link}>
-          View in browser
-        </Link>
-        {' · '}
-        <Link href={view.urls.unsubscribe} style={link}>
-          Unsubscribe
-        </Link>
-      </Text>
+      {view.medium === 'web' ? (
+        // The web version is one page for everyone: an unsubscribe link here could only be a
+        // placeholder, so readers are sent to the personal link in their own email.
+        <Text style={small}>{WEB_UNSUBSCRIBE_NOTE}</Text>
+      ) : (
+        <Text style={small}>
+          <Link href={view.urls.web} style={link}>
+            View in browser
+          </Link>
+          {' · '}
+          <Link href={view.urls.unsubscribe} style={link}>
+            Unsubscribe
+          </Link>
+        </Text>
+      )}
     </Section>
   );
 }

@@ -16,11 +16,13 @@ export function Header({ view }: { view: IssueView }) {
       <Heading as="h1" style={{ margin: 0, fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: '#ffffff' }}>
         {view.title}
       </Heading>
-      <Text style={{ margin: '6px 0 0', fontSize: '13px', lineHeight: '18px', color: '#ffffff' }}>
-        <Link href={view.urls.web} style={{ color: '#ffffff', textDecoration: 'underline' }}>
-          View this email in your browser
-        </Link>
-      </Text>
+      {view.medium === 'email' ? (
+        <Text style={{ margin: '6px 0 0', fontSize: '13px', lineHeight: '18px', color: '#ffffff' }}>
+          <Link href={view.urls.web} style={{ color: '#ffffff', textDecoration: 'underline' }}>
+            View this email in your browser
+          </Link>
+        </Text>
+      ) : null}
     </Section>
   );
 }

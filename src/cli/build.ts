@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { buildIssue } from '../render/build';
+import { buildIssue, type BuildResult } from '../render/build';
+import { allEvents } from '../render/ics';
 import { formatProblem } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { engineOption } from './options';
 
 export function buildCommand(ctx: CliContext): Command {
   return new Command('build')
-    .description('render an issue: email.html, email.txt and a sample message.eml')
+    .description('render an issue: email.html, email.txt, a sample message.eml, web.html, events.ics and events/<id>.ics')
     .argument('<issue>', 'the issue file, e.g. issues/2021-03-22.yaml')
     .addOption(engineOption())
     .option('--out <dir>', 'output folder (default: dist/<issue>)')
@@ -25,6 +26,25 @@ export function buildCommand(ctx: CliContext): Command {
       for (const w of result.warnings) println(ctx.stdout, formatProblem(w));
       const kb = (Buffer.byteLength(result.rendered.html) / 1024).toFixed(1);
       println(ctx.stdout, `built ${file} with ${result.rendered.engine} (${kb} KB HTML) into ${path.relative(ctx.cwd, result.outDir) || '.'}/:`);
-      for (const f of result.files) println(ctx.stdout, `  ${path.relative(ctx.cwd, f)}`);
+      const rows = result.files.map((f) => [path.relative(ctx.cwd, f), describeFile(path.relative(result.outDir, f), result)] as const);
+      // Aligned on the top-level files; the per-event paths are too long to set the column.
+      const width = Math.max(...rows.filter(([f]) => !f.endsWith('.ics') || f.endsWith('events.ics')).map(([f]) => f.length));
+      for (const [f, what] of rows) println(ctx.stdout, `  ${f.padEnd(width)}  ${what}`);
     });
+}
+
+/** One line per written file, saying what it is for. */
+function describeFile(name: string, result: BuildResult): string {
+  const events = allEvents(result.view);
+  const fixed: Record<string, string> = {
+    'email.html': "the email's HTML part",
+    'email.txt': 'the plain-text part',
+    'message.eml': 'a sample message for one subscriber',
+    'web.html': `the web version, for ${result.view.urls.web}`,
+    'events.ics': `the week's ${events.length} event${events.length === 1 ? '' : 's'}, for calendars`,
+  };
+  if (fixed[name]) return fixed[name];
+  const id = /^events[\\/](.+)\.ics$/.exec(name)?.[1];
+  const event = events.find((e) => e.id === id);
+  return event ? `calendar entry: ${event.title}` : '';
 }

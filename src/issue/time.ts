@@ -6,8 +6,15 @@ export function isAllDay(value: string): boolean {
   return !value.includes('T');
 }
 
+/**
+ * A local time the clock shows twice (2021-11-07T01:30 in Los Angeles, when daylight saving time
+ * ends) is taken as its first occurrence (01:30 PDT), as RFC 5545 reads a DTSTART with a TZID, so
+ * the email, the Google Calendar link and the .ics files agree. Luxon alone would pick the second.
+ */
 export function toDateTime(value: string, zone: string): DateTime {
-  return DateTime.fromISO(value, { zone });
+  const dt = DateTime.fromISO(value, { zone });
+  if (!dt.isValid || isAllDay(value)) return dt;
+  return dt.getPossibleOffsets().reduce((first, d) => (d < first ? d : first));
 }
 
 /**

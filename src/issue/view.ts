@@ -62,6 +62,11 @@ export interface PublicationView {
 
 export interface IssueView {
   slug: string;
+  /**
+   * Where this rendering is read: the email (with a per-recipient unsubscribe link) or the web
+   * version on site_url (one page for everyone, so no unsubscribe link; see render/web).
+   */
+  medium: 'email' | 'web';
   lang: string;
   title: string;
   subject: string;
@@ -80,6 +85,9 @@ export interface IssueView {
   };
 }
 
+/** What the web version's footer says where the email has its per-recipient unsubscribe link. */
+export const WEB_UNSUBSCRIBE_NOTE = 'Subscribers find their own unsubscribe link at the bottom of each email.';
+
 export interface ViewOptions {
   slug: string;
   /** The moment "(TODAY)" is computed for when the issue has no send_at (default: now). */
@@ -97,6 +105,7 @@ export function buildView(issue: Issue, pub: Publication, opts: ViewOptions): Is
 
   return {
     slug: opts.slug,
+    medium: 'email',
     lang: 'en',
     title: issue.title ?? `Week of ${weekOf.toFormat('LLLL d, yyyy')}`,
     subject: issue.subject,

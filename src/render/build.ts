@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Config, Engine } from '../config';
 import { loadIssueFile } from '../issue/load';
 import { buildView, type IssueView } from '../issue/view';
 import { composeMessage, prepareIssue } from '../send/message';
 import type { Problem } from '../util/problems';
+import { icsFiles } from './ics';
 import { renderIssue, type Rendered } from './index';
 import { checkRendered } from './quality';
+import { renderWebHtml } from './web';
 
 export interface BuildResult {
   slug: string;
@@ -23,7 +25,8 @@ export interface BuildResult {
 export const SAMPLE_RECIPIENT = { id: 0, address: 'subscriber@example.org', name: 'Sample Subscriber' };
 
 /**
- * `newsletter build`: renders the issue once and writes what an editor or the public server needs.
+ * `newsletter build`: renders the issue once and writes what an editor or the public server needs:
+ * the email's two parts, a sample message, the web version and the week's calendar files.
  * Files are written to a temporary folder first and moved into place, so a failed build never
  * leaves a half-written mix of old and new files.
  */
@@ -34,6 +37,7 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
   const engine = opts.engine ?? config.publication.engine;
   const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now });
   const rendered = await renderIssue(view, engine);
+  const web = await renderWebHtml(view, engine);
   const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display)];
 
   const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', loaded.slug));
@@ -48,8 +52,11 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
       unsubscribeUrl: sampleUnsubscribe,
       unsubscribeMailto: config.env.unsubscribeMailto,
     }),
+    'web.html': web,
+    ...icsFiles(view, { now: opts.now ?? DateTime.now() }),
   };
   const files = writeAtomically(outDir, outputs);
+  removeStaleEventFiles(outDir, files);
   return { slug: loaded.slug, view, rendered, warnings, outDir, files };
 }
 
@@ -65,4 +72,18 @@ function writeAtomically(outDir: string, outputs: Record<string, string | Buffer
     written.push(target);
   }
   return written;
+}
+
+/**
+ * An event whose id changed (or that was removed) must not leave its old .ics behind, where
+ * `serve` would still publish it.
+ */
+function removeStaleEventFiles(outDir: string, written: string[]): void {
+  const eventsDir = path.join(outDir, 'events');
+  if (!fs.existsSync(eventsDir)) return;
+  const keep = new Set(written);
+  for (const name of fs.readdirSync(eventsDir)) {
+    const file = path.join(eventsDir, name);
+    if (name.endsWith('.ics') && !keep.has(file)) fs.rmSync(file);
+  }
 }

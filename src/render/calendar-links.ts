@@ -12,11 +12,22 @@ export interface CalendarEventInput {
   details?: string;
 }
 
-/** Google Calendar's event template URL; times in UTC (the `Z` form), all-day as dates. */
+/**
+ * Google Calendar's template link carries the details in the URL; long descriptions are cut so
+ * the link stays well inside URL length limits of browsers and mail clients.
+ */
+export const GOOGLE_DETAILS_MAX_CHARS = 1000;
+
+/**
+ * Google Calendar's event template URL. Timed events as UTC instants (`20210323T010000Z`), so the
+ * reader's own zone does not matter; all-day events as local dates with the exclusive end day
+ * (`20210327/20210328` for one day), as Google expects.
+ */
 export function googleCalendarUrl(e: CalendarEventInput): string {
   const fmt = (d: DateTime) => (e.allDay ? d.toFormat('yyyyMMdd') : d.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'"));
   const params = new URLSearchParams({ action: 'TEMPLATE', text: e.title, dates: `${fmt(e.start)}/${fmt(e.end)}` });
-  if (e.details) params.set('details', e.details.slice(0, 1000));
+  // Cut by code points, so an emoji at the limit is not split into half a surrogate pair.
+  if (e.details) params.set('details', Array.from(e.details).slice(0, GOOGLE_DETAILS_MAX_CHARS).join(''));
   if (e.location) params.set('location', e.location);
   return `https://calendar.google.com/calendar/render?${params.toString()}`;
 }
