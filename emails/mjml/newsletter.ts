@@ -1,0 +1,60 @@
+import type { IssueView } from '../../src/issue/view';
+import { FONT, PAGE, TEXT } from '../theme';
+import { eventSection } from './event-section';
+import { featuredEvent } from './featured-event';
+import { footer } from './footer';
+import { header } from './header';
+import { constant, h, rich, serialize } from './markup';
+
+/**
+ * The same classes as emails/Newsletter.tsx: spacing inside editor Markdown, long words on narrow
+ * phones, and dark mode for clients that honour prefers-color-scheme. MJML draws a section as a
+ * <div> around a <table>, so the card colour is set on both.
+ */
+const CSS = constant`
+.rich p { margin: 0 0 12px; font-size: 16px; line-height: 24px; }
+.rich ul, .rich ol { margin: 0 0 12px; padding-left: 22px; font-size: 16px; line-height: 24px; }
+.rich a { color: inherit; text-decoration: underline; }
+.nl-card { word-wrap: break-word; overflow-wrap: break-word; }
+@media (prefers-color-scheme: dark) {
+  .nl-body { background-color: #0d1117 !important; }
+  .nl-card, .nl-card > table { background-color: #161b22 !important; }
+  .nl-card p, .nl-card h2, .nl-card h3, .nl-card li, .nl-card .rich { color: #e6edf3 !important; }
+}
+`;
+
+/** The whole email as MJML markup (as emails/Newsletter.tsx): every YAML value escaped by ./markup. */
+export function newsletterMjml(view: IssueView): string {
+  const color = view.publication.color;
+  const doc = h(
+    'mjml',
+    { lang: view.lang, dir: 'ltr' },
+    h(
+      'mj-head',
+      {},
+      h('mj-title', {}, view.subject),
+      view.preheader && h('mj-preview', {}, view.preheader),
+      h(
+        'mj-attributes',
+        {},
+        h('mj-all', { 'font-family': FONT }),
+        h('mj-column', { padding: '0' }),
+        h('mj-text', { padding: '0', 'font-size': '16px', 'line-height': '24px', color: TEXT }),
+        h('mj-button', { align: 'left', padding: '4px 0 8px', 'inner-padding': '10px 18px', 'border-radius': '4px', 'font-size': '15px', 'line-height': '20px' }),
+      ),
+      h('mj-style', {}, CSS),
+      h('mj-raw', {}, h('meta', { name: 'color-scheme', content: 'light dark' }), h('meta', { name: 'supported-color-schemes', content: 'light dark' })),
+    ),
+    h(
+      'mj-body',
+      { 'background-color': PAGE, width: '600px', 'css-class': 'nl-body' },
+      header(view),
+      view.featured.map((e) => featuredEvent(e, color)),
+      view.intro &&
+        h('mj-section', { 'css-class': 'nl-card', 'background-color': '#ffffff', padding: '20px 24px 4px' }, h('mj-column', {}, h('mj-text', {}, h('div', { class: 'rich' }, rich(view.intro))))),
+      view.sections.map((s) => eventSection(s, color)),
+      footer(view),
+    ),
+  );
+  return serialize(doc);
+}
