@@ -1,0 +1,111 @@
+import type { Database } from 'better-sqlite3';
+import { UserError } from '../util/errors';
+
+/**
+ * The SQLite schema, as numbered steps. A store file records the last step applied in
+ * `PRAGMA user_version`; opening it applies the missing steps in order, each in its own
+ * transaction with its version bump, so a crash mid-upgrade leaves the file at the previous
+ * version. Released steps are never edited: a change to the schema is a new step.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'subscribers and suppressions',
+    sql: `
+      CREATE TABLE subscribers (
+        id         INTEGER PRIMARY KEY,
+        email      TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+        -- lower-cased email: one subscriber per mailbox, however it is capitalised
+        email_key  TEXT NOT NULL UNIQUE,
+        name       TEXT,
+        status     TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
+        added_at   TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX subscribers_by_status ON subscribers (status, email_key);
+
+      -- Addresses never mailed again. Keyed on the address, not the subscriber, so that removing
+      -- and re-importing someone cannot undo an unsubscribe.
+      CREATE TABLE suppressions (
+        address TEXT PRIMARY KEY,
+        reason  TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'bounced', 'complained', 'manual')),
+        at      TEXT NOT NULL,
+        detail  TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: 'sends and deliveries (the send ledger)',
+    sql: `
+      -- One per issue. Its states are defined by the ledger code that moves them.
+      CREATE TABLE sends (
+        id               INTEGER PRIMARY KEY,
+        slug             TEXT NOT NULL UNIQUE,
+        content_hash     TEXT NOT NULL,
+        subject          TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        started_at       TEXT,
+        finished_at      TEXT,
+        -- one process per send at a time: who holds it, and until when
+        lease_owner      TEXT,
+        lease_expires_at TEXT
+      );
+
+      -- One per send and recipient; UNIQUE makes a second message to the same person impossible.
+      -- subscriber_id is cleared, not cascaded, when a subscriber is removed: the history stays.
+      CREATE TABLE deliveries (
+        id              INTEGER PRIMARY KEY,
+        send_id         INTEGER NOT NULL REFERENCES sends (id) ON DELETE CASCADE,
+        subscriber_id   INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
+        address         TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+        attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at TEXT,
+        last_reply      TEXT,
+        message_id      TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        UNIQUE (send_id, subscriber_id)
+      );
+      CREATE INDEX deliveries_by_state ON deliveries (send_id, state, next_attempt_at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the file up to the newest version it lacks; returns the versions applied. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, location = db.name): number[] {
+  const current = schemaVersion(db);
+  const newest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  if (current > newest) {
+    throw new UserError(
+      `the store ${location} has schema version ${current}, newer than this program knows (${newest}): it was written by a newer newsletter; upgrade this one`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    // IMMEDIATE: two processes opening an old file at once upgrade it one after the other.
+    db.transaction(() => {
+      if (schemaVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+      applied.push(m.version);
+    }).immediate();
+  }
+  return applied;
+}

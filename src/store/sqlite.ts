@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate, type Migration, MIGRATIONS } from './migrations';
+import { storeError } from './sqlite-errors';
+import { SqliteSubscriberStore } from './sqlite-subscribers';
+import type { Store } from './types';
+
+/**
+ * How long a command waits for another process's write (an import, a send's batch commit) to
+ * finish before giving up: long enough for any single commit, short enough to report a stuck lock.
+ */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+export interface SqliteOptions {
+  /** The clock for timestamps; the CLI passes its own so tests control it. */
+  now?: () => Date;
+  busyTimeoutMs?: number;
+  /** Tests create old files with a prefix of the migrations. */
+  migrations?: readonly Migration[];
+}
+
+/**
+ * The embedded store: one SQLite file. WAL so that readers (counts, the unsubscribe server)
+ * never wait for a writer; foreign keys on (SQLite's default is off); a busy timeout so that
+ * concurrent processes queue instead of failing at once.
+ */
+export class SqliteStore implements Store {
+  readonly subscribers: SqliteSubscriberStore;
+
+  /** Public to the other SQLite parts of the store (the send ledger); callers use the interfaces. */
+  constructor(
+    readonly db: Database.Database,
+    readonly location: string,
+    readonly now: () => Date,
+  ) {
+    this.subscribers = new SqliteSubscriberStore(db, location, now);
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // An import left open by an error is undone rather than committed by the close.
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.close();
+  }
+}
+
+export function openSqliteStore(file: string, opts: SqliteOptions = {}): SqliteStore {
+  const location = file;
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, opts.migrations ?? MIGRATIONS, location);
+    return new SqliteStore(db, location, opts.now ?? (() => new Date()));
+  } catch (err) {
+    if (db?.open) db.close();
+    throw storeError(err, location);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Address } from '../subscribers/address';
+
+/**
+ * What the rest of the program needs from the store. Commands depend on these interfaces only;
+ * `openStore` picks the implementation (SQLite today). Methods return promises so that a store
+ * behind a network connection (PostgreSQL) can implement them without touching the callers.
+ */
+
+export type SubscriberStatus = 'active' | 'unsubscribed';
+export const SUBSCRIBER_STATUSES: readonly SubscriberStatus[] = ['active', 'unsubscribed'];
+
+export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'manual';
+export const SUPPRESSION_REASONS: readonly SuppressionReason[] = ['unsubscribed', 'bounced', 'complained', 'manual'];
+
+export interface Subscriber {
+  id: number;
+  /** As it was first given (case kept); compared case-insensitively. */
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  /** ISO 8601, UTC. */
+  addedAt: string;
+  updatedAt: string;
+}
+
+/** An address that is never mailed again, whether or not it is (still) a subscriber. */
+export interface Suppression {
+  /** The lower-cased address key. */
+  address: string;
+  reason: SuppressionReason;
+  at: string;
+  detail: string | null;
+}
+
+export interface SubscriberCounts {
+  active: number;
+  unsubscribed: number;
+  /** Suppressed addresses, including ones that were never subscribers. */
+  suppressed: number;
+}
+
+/** What one imported row did: each row is counted exactly once. */
+export type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'suppressed' | 'duplicate';
+
+/**
+ * One import, all or nothing: rows are applied as they are read (memory does not grow with the
+ * file) inside one transaction that `commit` ends. A process killed before `commit` leaves the
+ * store exactly as it was.
+ */
+export interface SubscriberImport {
+  /**
+   * An active row. New address: added. Known address: its name is updated when the row has a
+   * different, non-empty one (an empty name never erases a name). Suppressed address: never
+   * re-subscribed. An address seen earlier in the same import is merged: it only fills a missing name.
+   */
+  subscribe(address: Address, name: string | null): Promise<ImportOutcome>;
+  /** A row that says the person unsubscribed (or bounced, complained): a suppression. */
+  suppress(address: Address, reason: SuppressionReason, detail: string): Promise<ImportOutcome>;
+  commit(): Promise<void>;
+  /** Safe to call after a failed commit or twice. */
+  rollback(): Promise<void>;
+}
+
+export interface SuppressResult {
+  /** False when the address was already suppressed (the first suppression is kept). */
+  added: boolean;
+  suppression: Suppression;
+  /** True when a subscriber with that address was marked unsubscribed. */
+  subscriberUnsubscribed: boolean;
+}
+
+export interface SubscriberStore {
+  get(address: Address): Promise<Subscriber | undefined>;
+  /** In address order, streamed: the list is never held in memory. */
+  list(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  counts(): Promise<SubscriberCounts>;
+  /** Deletes the subscriber (not a suppression of the address); false when there was none. */
+  remove(address: Address): Promise<boolean>;
+  /** Suppresses the address, known or not, and marks its subscriber (if any) unsubscribed. */
+  suppress(address: Address, reason: SuppressionReason, detail?: string | null): Promise<SuppressResult>;
+  suppression(address: Address): Promise<Suppression | undefined>;
+  /** Starts an all-or-nothing import; only one at a time per store. */
+  beginImport(): Promise<SubscriberImport>;
+}
+
+/** The whole store; the send ledger joins `subscribers` here. */
+export interface Store {
+  readonly subscribers: SubscriberStore;
+  /** Where the data lives, for messages (a file path for SQLite). */
+  readonly location: string;
+  close(): Promise<void>;
+}
