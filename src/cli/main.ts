@@ -3,6 +3,7 @@ import { UserError } from '../util/errors';
 import { buildCommand } from './build';
 import { checkCommand } from './check';
 import { defaultContext, println, type CliContext } from './context';
+import { previewCommand } from './preview';
 import { newCommand } from './new';
 import { schemaCommand } from './schema';
 import { subscribersCommand } from './subscribers';
@@ -11,7 +12,7 @@ import { subscribersCommand } from './subscribers';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, subscribersCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')

@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { CONFIG_FILE, loadConfig, type Config, type Engine } from '../../config';
+import { checkIssueFile, issueSlug } from '../../issue/load';
+import { buildView } from '../../issue/view';
+import { checkRendered } from '../../render/quality';
+import { prepareIssue } from '../../send/message';
+import { IssueError, UserError } from '../../util/errors';
+import { hasErrors, type Problem } from '../../util/problems';
+import type { RenderIssue } from './templates';
+
+/**
+ * What the preview knows about a project folder: its settings, its issues and, per issue and
+ * engine, the rendered email with every problem found. Renders are cached and dropped only when a
+ * file they depend on changes, so a save re-renders one issue, not all of them.
+ */
+
+export const ISSUES_DIR = 'issues';
+export const OUTBOX_DIR = 'outbox';
+const ISSUE_FILE = /\.ya?ml$/i;
+
+export interface IssueEntry {
+  slug: string;
+  /** As shown to the editor: issues/2021-03-22.yaml */
+  file: string;
+  path: string;
+}
+
+export interface IssuePreview {
+  slug: string;
+  file: string;
+  engine: Engine;
+  /** Problems of newsletter.yaml (then nothing else could be checked), or of the issue and its rendered email. */
+  problems: Problem[];
+  errors: number;
+  warnings: number;
+  from?: string;
+  subject?: string;
+  preheader?: string;
+  /** The email as a subscriber gets it, with a sample unsubscribe link. */
+  html?: string;
+  text?: string;
+  /** Changes whenever the HTML does; the page reloads the email only then. */
+  version?: string;
+  /** Why there is no email to show although the YAML is fine (an engine's own error). */
+  renderError?: string;
+}
+
+type ConfigResult = { config: Config; problems: Problem[] } | { config?: undefined; problems: Problem[] };
+
+export class PreviewProject {
+  private configResult?: ConfigResult;
+  private readonly renders = new Map<string, Promise<IssuePreview>>();
+
+  constructor(
+    readonly root: string,
+    private readonly opts: { env: Record<string, string | undefined>; now: () => Date; renderer: () => RenderIssue },
+  ) {}
+
+  /** issues/*.yaml, newest first (files are named for their week, so by name). */
+  issues(): IssueEntry[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(this.root, ISSUES_DIR), { withFileTypes: true })
+        .filter((d) => d.isFile() && ISSUE_FILE.test(d.name))
+        .map((d) => d.name);
+    } catch {
+      return [];
+    }
+    return names
+      .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+      .map((name) => ({ slug: issueSlug(name), file: `${ISSUES_DIR}/${name}`, path: path.join(this.root, ISSUES_DIR, name) }));
+  }
+
+  /** The one entry with this slug, or undefined: a request's slug is only ever looked up here. */
+  findIssue(slug: string): IssueEntry | undefined {
+    return this.issues().find((i) => i.slug === slug);
+  }
+
+  config(): ConfigResult {
+    if (!this.configResult) this.configResult = this.loadConfigSafely();
+    return this.configResult;
+  }
+
+  defaultEngine(): Engine {
+    return this.config().config?.publication.engine ?? 'react';
+  }
+
+  preview(entry: IssueEntry, engine: Engine): Promise<IssuePreview> {
+    const key = `${entry.slug}\n${engine}`;
+    let cached = this.renders.get(key);
+    if (!cached) {
+      cached = this.render(entry, engine);
+      this.renders.set(key, cached);
+    }
+    return cached;
+  }
+
+  /** An issue file changed: its renders (both engines) are dropped. */
+  issueChanged(fileName: string): void {
+    const slug = issueSlug(fileName);
+    for (const key of this.renders.keys()) if (key.startsWith(`${slug}\n`)) this.renders.delete(key);
+  }
+
+  /** newsletter.yaml, .env or a template changed: everything is rendered anew. */
+  everythingChanged(): void {
+    this.configResult = undefined;
+    this.renders.clear();
+  }
+
+  private loadConfigSafely(): ConfigResult {
+    try {
+      return { config: loadConfig(this.root, this.opts.env), problems: [] };
+    } catch (err) {
+      // loadConfig names the file relative to the process's folder; the editor knows it by this name.
+      if (err instanceof IssueError) return { problems: err.problems.map((p) => ({ ...p, file: CONFIG_FILE })) };
+      if (err instanceof UserError) return { problems: [problemOf(CONFIG_FILE, err.message)] };
+      throw err;
+    }
+  }
+
+  private async render(entry: IssueEntry, engine: Engine): Promise<IssuePreview> {
+    const base = { slug: entry.slug, file: entry.file, engine };
+    const { config, problems: configProblems } = this.config();
+    if (!config) return withCounts({ ...base, problems: configProblems });
+
+    let loaded;
+    try {
+      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file);
+    } catch (err) {
+      // The file vanished or became unreadable between the listing and the read.
+      if (err instanceof UserError) return withCounts({ ...base, problems: [problemOf(entry.file, err.message)] });
+      throw err;
+    }
+    const from = config.publication.from;
+    if (!loaded.issue || hasErrors(loaded.problems)) return withCounts({ ...base, from, problems: loaded.problems });
+
+    const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()) });
+    const shown = { ...base, from, subject: view.subject, preheader: view.preheader };
+    let rendered;
+    try {
+      rendered = await this.opts.renderer()(view, engine);
+    } catch (err) {
+      // An engine that cannot render (not available, or a template error) is shown, not fatal.
+      const message = err instanceof Error ? err.message : String(err);
+      return withCounts({ ...shown, problems: loaded.problems, renderError: message });
+    }
+    const prepared = prepareIssue(rendered);
+    const values = { unsubscribeUrl: `${config.publication.site_url}/u/sample` };
+    const html = prepared.html(values);
+    const text = prepared.text(values);
+    return withCounts({
+      ...shown,
+      problems: [...loaded.problems, ...checkRendered(rendered, entry.file)],
+      html,
+      text,
+      version: crypto.createHash('sha256').update(html).update('\0').update(text).digest('base64url').slice(0, 16),
+    });
+  }
+}
+
+function problemOf(file: string, message: string): Problem {
+  return { severity: 'error', file, line: 1, col: 1, path: '', message };
+}
+
+function withCounts(p: Omit<IssuePreview, 'errors' | 'warnings'>): IssuePreview {
+  const errors = p.problems.filter((x) => x.severity === 'error').length;
+  return { ...p, errors, warnings: p.problems.length - errors };
+}

@@ -1,0 +1,288 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Engine } from '../../config';
+import { UserError } from '../../util/errors';
+import { CLIENT_SCRIPT, STYLE_SHEET } from './assets';
+import { listOutbox, readOutboxMessage } from './outbox';
+import { emailUnavailable, ENGINES, homePage, issueHref, issuePage, notFoundPage, outboxPage, type IssueListItem } from './pages';
+import { PreviewProject } from './project';
+import { loadRenderer, reloadTemplates, templatesDir } from './templates';
+import { watchProject, type Change } from './watcher';
+
+/**
+ * `newsletter preview`: a local web app showing each issue as the inbox would, with live reload.
+ * It serves only its own routes: slugs are looked up in the issue list and outbox names in a
+ * directory listing, so no part of a request path ever becomes part of a file path.
+ */
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** Proxies and browsers drop an idle event stream; a comment line now and then keeps it open. */
+const HEARTBEAT_MS = 15_000;
+/** How soon a browser reconnects to the event stream after losing it (e.g. a restart). */
+const RECONNECT_MS = 1_000;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The app's own pages: scripts and styles only from /assets/, frames only from this server. */
+const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The email itself: no script at all, inline styles (emails are made of them), remote images as
+ * the inbox would load them; sandboxed even when opened on its own.
+ */
+const EMAIL_CSP = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  'img-src https: http: data:',
+  'font-src https: data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  'sandbox allow-popups allow-popups-to-escape-sandbox',
+].join('; ');
+
+const COMMON_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+export interface PreviewServerOptions {
+  /** The project folder (newsletter.yaml, issues/, outbox/). */
+  root: string;
+  port?: number;
+  host?: string;
+  env?: Record<string, string | undefined>;
+  now?: () => Date;
+}
+
+export interface PreviewServer {
+  /** http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startPreviewServer(opts: PreviewServerOptions): Promise<PreviewServer> {
+  const host = opts.host ?? DEFAULT_HOST;
+  let renderer = loadRenderer();
+  const project = new PreviewProject(opts.root, { env: opts.env ?? {}, now: opts.now ?? (() => new Date()), renderer: () => renderer });
+  const streams = new Set<http.ServerResponse>();
+
+  const onChanges = (changes: Change[]) => {
+    let templates = false;
+    for (const c of changes) {
+      if (c.kind === 'issue') project.issueChanged(c.name);
+      else if (c.kind === 'config') project.everythingChanged();
+      else if (c.kind === 'templates') templates = true;
+    }
+    if (templates) {
+      reloadTemplates();
+      renderer = loadRenderer();
+      project.everythingChanged();
+    }
+    const data = JSON.stringify({ kinds: [...new Set(changes.map((c) => c.kind))] });
+    for (const res of streams) res.write(`event: change\ndata: ${data}\n\n`);
+  };
+  const watcher = watchProject(opts.root, safeTemplatesDir(), onChanges);
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `preview: ${err instanceof Error ? err.message : String(err)}\n`);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!hostAllowed(req.headers.host, host)) return send(res, 403, 'text/plain; charset=utf-8', 'This preview only answers on its own address.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n');
+    }
+    const url = new URL(req.url ?? '/', 'http://preview.invalid');
+    const parts = splitPath(url.pathname);
+    if (!parts) return notFound(res);
+
+    if (parts.length === 0) {
+      const items = await issueItems();
+      const first = items[0];
+      if (first) {
+        res.setHeader('location', issueHref(first.entry.slug));
+        return send(res, 302, 'text/plain; charset=utf-8', '');
+      }
+      return sendPage(res, 200, homePage({ name: project.config().config?.publication.name, items, problems: project.config().problems }));
+    }
+    const [head, a, b, c, ...rest] = parts;
+    if (rest.length) return notFound(res);
+
+    if (head === 'events' && a === undefined) return openStream(req, res);
+    if (head === 'assets' && b === undefined) {
+      if (a === 'preview.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_SCRIPT);
+      if (a === 'preview.css') return send(res, 200, 'text/css; charset=utf-8', STYLE_SHEET);
+      return notFound(res);
+    }
+    if (head === 'issues' && a !== undefined && c === undefined) {
+      const entry = project.findIssue(a);
+      const engine = engineParam(url.searchParams.get('engine'), project.defaultEngine());
+      if (!entry || !engine) return notFound(res);
+      const preview = await project.preview(entry, engine);
+      if (b === undefined) {
+        const items = await issueItems();
+        const outbox = listOutbox(opts.root, entry.slug);
+        return sendPage(res, 200, issuePage({ name: project.config().config?.publication.name, items, preview, outbox }));
+      }
+      if (b === 'email.html') {
+        if (preview.html === undefined) return sendEmail(res, 200, emailUnavailable(preview.renderError ?? 'This issue has errors; the check panel lists them.'));
+        return sendEmail(res, 200, preview.html);
+      }
+      if (b === 'email.txt') {
+        if (preview.text === undefined) return send(res, 409, 'text/plain; charset=utf-8', 'This issue cannot be rendered; see its checks.\n');
+        return send(res, 200, 'text/plain; charset=utf-8', preview.text);
+      }
+      return notFound(res);
+    }
+    if (head === 'outbox' && a !== undefined && b !== undefined && (c === undefined || c === 'email.html')) {
+      const message = await readOutboxMessage(opts.root, a, b);
+      if (!message) return notFound(res);
+      if (c === 'email.html') {
+        if (message.html === undefined) return notFound(res);
+        return sendEmail(res, 200, message.html);
+      }
+      const items = await issueItems();
+      return sendPage(res, 200, outboxPage({ name: project.config().config?.publication.name, items, message, listing: listOutbox(opts.root, a) }));
+    }
+    return notFound(res);
+  }
+
+  async function issueItems(): Promise<IssueListItem[]> {
+    const engine = project.defaultEngine();
+    return Promise.all(
+      project.issues().map(async (entry) => {
+        const p = await project.preview(entry, engine);
+        return { entry, errors: p.errors, warnings: p.warnings };
+      }),
+    );
+  }
+
+  function openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.write(`retry: ${RECONNECT_MS}\n\n`);
+    streams.add(res);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      streams.delete(res);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      watcher.close();
+      if (err.code === 'EADDRINUSE') reject(new UserError(`port ${opts.port ?? DEFAULT_PORT} on ${host} is already in use; choose another with --port (--port 0 picks a free one)`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such address on this machine (try --host 127.0.0.1)`));
+      else if (err.code === 'EACCES') reject(new UserError(`not allowed to listen on port ${opts.port ?? DEFAULT_PORT}; use a port above 1024`));
+      else reject(err);
+    };
+    server.once('error', onError);
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        watcher.close();
+        for (const res of streams) res.end();
+        streams.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Path segments, percent-decoded one by one; undefined for anything that is not a plain name. */
+function splitPath(pathname: string): string[] | undefined {
+  const parts: string[] = [];
+  for (const raw of pathname.split('/').filter((s) => s !== '')) {
+    let part: string;
+    try {
+      part = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    // Names are only ever compared with listings, but nothing that looks like a path goes further.
+    if (part === '.' || part === '..' || /[/\\\0]/.test(part)) return undefined;
+    parts.push(part);
+  }
+  return parts;
+}
+
+function engineParam(value: string | null, fallback: Engine): Engine | undefined {
+  if (value === null || value === '') return fallback;
+  return (ENGINES as readonly string[]).includes(value) ? (value as Engine) : undefined;
+}
+
+/**
+ * A page on a web site can make the browser send requests here through a DNS name that points at
+ * 127.0.0.1 (DNS rebinding); such requests carry that name, not a loopback one, and are refused.
+ */
+function hostAllowed(header: string | undefined, host: string): boolean {
+  if (!LOOPBACK_HOSTS.has(host)) return true;
+  if (!header) return false;
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!;
+  return LOOPBACK_HOSTS.has(name.toLowerCase());
+}
+
+function safeTemplatesDir(): string | undefined {
+  try {
+    return templatesDir();
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendPage(res: http.ServerResponse, status: number, html: string): void {
+  send(res, status, 'text/html; charset=utf-8', html, { 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' });
+}
+
+/** Links in the email open a new tab rather than replacing the email inside its frame. */
+function withLinksInNewTab(html: string): string {
+  return html.replace(/<head(\s[^>]*)?>/i, (m) => `${m}<base target="_blank">`);
+}
+
+function sendEmail(res: http.ServerResponse, status: number, html: string): void {
+  html = withLinksInNewTab(html);
+  send(res, status, 'text/html; charset=utf-8', html, { 'content-security-policy': EMAIL_CSP, 'x-frame-options': 'SAMEORIGIN' });
+}
+
+function notFound(res: http.ServerResponse): void {
+  sendPage(res, 404, notFoundPage());
+}
