@@ -1,5 +1,5 @@
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
-import ical, { type ICalCalendar } from 'ical-generator';
+import ical, { escape, type ICalCalendar } from 'ical-generator';
 import { DateTime } from 'luxon';
 import type { EventView, IssueView } from '../issue/view';
 
@@ -8,10 +8,12 @@ import type { EventView, IssueView } from '../issue/view';
  * `events.ics` (the whole week) and one `events/<id>.ics` per event.
  *
  * Times are written as local times with the publication's time zone (DTSTART;TZID=…) and its
- * VTIMEZONE, so a member's calendar shows "8:00 am Los Angeles time" whatever zone the reader is
- * in. A repeated local time (the hour the clock falls back) is the first occurrence, the way
- * RFC 5545 reads a TZID time and the way the view computes it (src/issue/time.ts), so the
- * Google Calendar link and the .ics agree on the UTC instant.
+ * VTIMEZONE, so a member's calendar knows the event is "8:00 am Los Angeles time" whatever zone
+ * the reader is in. A repeated local time (the hour the clock falls back) is its first
+ * occurrence, the way RFC 5545 reads a TZID time and the way the view computes it
+ * (src/issue/time.ts), so the Google Calendar link and the .ics agree on the UTC instant.
+ * The one instant a TZID time cannot name, the second pass through the repeated hour (an event
+ * at 01:30 PDT with no end ends at 01:30 PST), makes that event's times UTC (`Z`) instead.
  */
 
 /** Event ids become file names and UID local parts; the issue schema already restricts them. */
@@ -63,7 +65,8 @@ export function allEvents(view: IssueView): EventView[] {
 }
 
 function newCalendar(view: IssueView, name: string): ICalCalendar {
-  const cal = ical({ name, prodId: { company: view.publication.name, product: 'newsletter', language: 'EN' } });
+  // ical-generator writes the calendar name as given; escape it (and keep it on one line) here.
+  const cal = ical({ name: escape(name.replace(/\s+/g, ' '), false), prodId: { company: 'newsletter', product: 'issue calendar', language: 'EN' } });
   // `name: null` adds the VTIMEZONE of every event's zone without making the calendar's own zone
   // the default for DTSTAMP (ical-generator would then write DTSTAMP as local time, not UTC).
   cal.timezone({ name: null, generator: getVtimezoneComponent });
@@ -85,12 +88,17 @@ function addEvent(cal: ICalCalendar, view: IssueView, e: EventView, opts: IcsOpt
     start,
     end,
     allDay: e.allDay,
-    timezone: zone,
+    timezone: e.allDay || (isNamedByLocalTime(start) && isNamedByLocalTime(end)) ? zone : null,
     summary: e.title,
     location: eventLocation(e),
     description: eventDescription(e),
     url: e.links[0]?.url ?? null,
   });
+}
+
+/** Whether the local time of `dt` read back in its zone (first occurrence) is `dt` itself. */
+function isNamedByLocalTime(dt: DateTime): boolean {
+  return dt.getPossibleOffsets().every((other) => other >= dt);
 }
 
 /** "Name, address", the online platform, or both. */
