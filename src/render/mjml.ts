@@ -10,7 +10,7 @@ import type { IssueView } from '../issue/view';
  * `fonts: {}` keeps MJML from adding Google Fonts links (the template uses system fonts), and
  * `validationLevel: 'strict'` makes any invalid MJML a failure instead of a console warning.
  */
-const MJML_OPTIONS = {
+export const MJML_OPTIONS = {
   validationLevel: 'strict',
   ignoreIncludes: true,
   fonts: {},
