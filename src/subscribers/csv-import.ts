@@ -96,9 +96,12 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportCoun
     );
 
   let columns: Columns | undefined;
+  /** Where the last complete record ended: an unclosed quote opens on a line after it. */
+  let lastEnd = 0;
   let session: Awaited<ReturnType<SubscriberStore['beginImport']>> | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      lastEnd = info.lines;
       if (!columns) {
         columns = matchHeader(record, display, delimiter);
         session = await store.beginImport();
@@ -121,7 +124,7 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportCoun
     return counts;
   } catch (err) {
     await session?.rollback();
-    throw csvError(err, display, delimiter);
+    throw csvError(err, display, delimiter, lastEnd + 1);
   } finally {
     parser.destroy();
   }
@@ -223,15 +226,17 @@ export function sniff(file: string, display: string): { delimiter: Delimiter } {
   return { delimiter: best };
 }
 
-/** csv-parse's errors name the line; the rest of its message is kept, without a stack. */
-function csvError(err: unknown, display: string, delimiter: Delimiter): unknown {
-  if (err instanceof CsvError) {
-    const e = err as CsvError & { lines?: number };
-    const line = typeof e.lines === 'number' ? `:${e.lines}` : '';
-    const hint = e.code === 'CSV_MAX_RECORD_SIZE' ? ' (an unclosed quote?)' : '';
-    return new UserError(`${display}${line}: not valid CSV (delimiter ${JSON.stringify(delimiter)}): ${e.message}${hint}; nothing was imported`);
+/** csv-parse's errors, as one line naming where the problem is; nothing was written. */
+function csvError(err: unknown, display: string, delimiter: Delimiter, nextRecordLine: number): unknown {
+  if (!(err instanceof CsvError)) return err;
+  const e = err as CsvError & { lines?: number };
+  const d = JSON.stringify(delimiter);
+  // csv-parse reports these at the end of the file (or of the size limit), far from the cause.
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') {
+    return new UserError(`${display}:${nextRecordLine}: not valid CSV (delimiter ${d}): a quoted field that starts on or after this line is never closed; nothing was imported`);
   }
-  return err;
+  const line = typeof e.lines === 'number' ? `:${e.lines}` : '';
+  return new UserError(`${display}${line}: not valid CSV (delimiter ${d}): ${e.message}; nothing was imported`);
 }
 
 /**

@@ -1,0 +1,56 @@
+import { addressKey, checkAddress, MAX_ADDRESS_LENGTH, parseAddress } from '../../src/subscribers/address';
+import { UserError } from '../../src/util/errors';
+
+describe('checkAddress', () => {
+  test.each([
+    ['ana@example.org', 'ana@example.org'],
+    ['  Ana@Example.ORG \t', 'Ana@Example.ORG'],
+    ["kate.o'brien@example.org", "kate.o'brien@example.org"],
+    ['first.last+news@mail.example.co.uk', 'first.last+news@mail.example.co.uk'],
+    ['josé@example.org', 'josé@example.org'],
+  ])('accepts %j as %j (trimmed, case kept)', (raw, address) => {
+    expect(checkAddress(raw)).toEqual({ ok: true, address });
+  });
+
+  test.each([
+    ['', 'the address is empty'],
+    ['   ', 'the address is empty'],
+    ['ana@example.org\r\nBcc: all@example.org', 'contains a line break'],
+    ['ana\n@example.org', 'contains a line break'],
+    ['ana\u0007@example.org', 'contains a control character'],
+    ['ana maria@example.org', 'contains a space'],
+    ['"ana"@example.org', 'contains a quote'],
+    ['ana(work)@example.org', 'contains parentheses (a comment, not part of the address)'],
+    ['ana@example.org, ben@example.org', 'contains a space'],
+    ['ana@example.org,ben@example.org', 'contains a comma or semicolon (two addresses in one field?)'],
+    ['ana@example.org;ben@example.org', 'contains a comma or semicolon (two addresses in one field?)'],
+    ['Ana<ana@example.org>', 'contains < or > (give the bare address, without a display name)'],
+    ['-oQ/tmp@example.org', "starts with '-'"],
+    ['=HYPERLINK("x")@example.org', 'contains a quote'],
+    ['=cmd@example.org', "starts with '=' or '+'"],
+    ['ana.example.org', 'has no @domain'],
+    ['ana@@example.org', 'has more than one @'],
+    ['@example.org', 'has nothing before the @'],
+    ['ana@', 'has no domain after the @'],
+    ['ana@localhost', 'the domain "localhost" has no dot (example.org, not example)'],
+    ['ana@example..org', 'is not a valid email address'],
+    ['ana.@example.org', 'is not a valid email address'],
+    ['ana@example.o', 'is not a valid email address'],
+    ['ana@192.168.1.1', 'is not a valid email address'],
+    [`${'a'.repeat(64)}@${Array(4).fill('b'.repeat(60)).join('.')}.org`, `is longer than ${MAX_ADDRESS_LENGTH} characters`],
+  ])('rejects %j: %s', (raw, reason) => {
+    expect(checkAddress(raw)).toEqual({ ok: false, reason });
+  });
+
+  test('the key is the lower-cased address: two spellings are one subscriber', () => {
+    const a = parseAddress('Ana@X.org');
+    const b = parseAddress('ana@x.org');
+    expect(a).not.toBe(b);
+    expect(addressKey(a)).toBe(addressKey(b));
+  });
+
+  test('parseAddress throws a one-line UserError naming the input and the reason', () => {
+    expect(() => parseAddress('ana@localhost')).toThrow(UserError);
+    expect(() => parseAddress('ana@localhost')).toThrow('"ana@localhost" is not a usable email address: the domain "localhost" has no dot');
+  });
+});
