@@ -6,14 +6,14 @@ import { launchChromium, screenshotPath } from '../helpers/browser';
 import { makeProject, runCli } from '../helpers/cli';
 
 /** `web.html`: the issue for a browser, published at site_url/issues/<slug>/ for everyone. */
-describe('web version of the seed issue', () => {
+describe.each(['react', 'mjml'])('web version of the seed issue (%s engine)', (engine) => {
   let out: string;
   let web: string;
   let email: string;
 
   beforeAll(async () => {
     const dir = makeProject();
-    const result = await runCli(['build', 'issues/2021-03-22.yaml'], { cwd: dir });
+    const result = await runCli(['build', 'issues/2021-03-22.yaml', '--engine', engine], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/dist\/2021-03-22\/web\.html +the web version, for https:\/\/news\.example\.org\/issues\/2021-03-22\//);
     out = path.join(dir, 'dist', '2021-03-22');
@@ -75,7 +75,7 @@ describe('web version of the seed issue', () => {
       // A string, evaluated in the page: the tests are compiled without the DOM's types.
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: screenshotPath(`web-version-${width}`), fullPage: true });
+      await page.screenshot({ path: screenshotPath(`web-version-${engine}-${width}`), fullPage: true });
       await page.close();
     });
   });
