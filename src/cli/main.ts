@@ -6,13 +6,15 @@ import { defaultContext, println, type CliContext } from './context';
 import { previewCommand } from './preview';
 import { newCommand } from './new';
 import { schemaCommand } from './schema';
+import { sendCommand } from './send';
+import { statusCommand } from './status';
 import { subscribersCommand } from './subscribers';
 
 /** Exit codes: 0 ok, 1 invalid input or refused, 2 usage, 3 delivery stopped (resumable). */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')

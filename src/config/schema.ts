@@ -30,6 +30,8 @@ export const SendSettings = z.strictObject({
   max_errors: z.number().int().min(0).default(50),
   stale_after_hours: z.number().positive().default(6),
   max_attempts: z.number().int().min(1).max(20).default(5),
+  /** First retry after a 4xx; each later attempt waits twice as long. */
+  retry_delay_seconds: z.number().min(0).max(3600).default(30),
 });
 
 export const PublicationSchema = z.strictObject({

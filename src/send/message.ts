@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Publication } from '../config';
 import type { Rendered } from '../render';
@@ -25,6 +28,7 @@ export interface MessageOptions {
   unsubscribeMailto?: string;
   subjectPrefix?: string;
   date?: Date;
+  dkim?: { domainName: string; keySelector: string; privateKeyPath: string };
 }
 
 export interface PreparedIssue {
@@ -83,4 +87,36 @@ export function mailOptions(prepared: PreparedIssue, recipient: Recipient, opts:
 /** The whole message as RFC 5322 bytes (nodemailer's MIME composer does the encoding). */
 export function composeMessage(prepared: PreparedIssue, recipient: Recipient, opts: MessageOptions): Promise<Buffer> {
   return new MailComposer(mailOptions(prepared, recipient, opts)).compile().build();
+}
+
+/** The bare From address, for the SMTP envelope (bounces go there). */
+export function envelopeSender(pub: Publication): string {
+  const m = /<([^>]+)>\s*$/.exec(pub.from);
+  return (m?.[1] ?? pub.from).trim();
+}
+
+const dkimKeys = new Map<string, string>();
+
+/**
+ * The recipient's complete message, DKIM-signed when configured. Signing happens here, before the
+ * transport, so the bytes handed to the SMTP server are final.
+ */
+export async function personalise(prepared: PreparedIssue, recipient: Recipient, opts: MessageOptions): Promise<{ raw: Buffer; messageId: string }> {
+  let raw = await composeMessage(prepared, recipient, opts);
+  if (opts.dkim) {
+    let privateKey = dkimKeys.get(opts.dkim.privateKeyPath);
+    if (privateKey === undefined) {
+      privateKey = fs.readFileSync(opts.dkim.privateKeyPath, 'utf8');
+      dkimKeys.set(opts.dkim.privateKeyPath, privateKey);
+    }
+    const signer = new DKIM({ domainName: opts.dkim.domainName, keySelector: opts.dkim.keySelector, privateKey });
+    raw = await streamToBuffer(signer.sign(Readable.from([raw])));
+  }
+  return { raw, messageId: messageIdFor(opts.publication, opts.slug, recipient) };
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -67,7 +67,7 @@ export const MIGRATIONS: readonly Migration[] = [
         subscriber_id   INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
         address         TEXT NOT NULL,
         state           TEXT NOT NULL DEFAULT 'pending'
-                        CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+                        CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'skipped')),
         attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
         next_attempt_at TEXT,
         last_reply      TEXT,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, type Migration, MIGRATIONS } from './migrations';
 import { storeError } from './sqlite-errors';
+import { SqliteLedger } from './sqlite-ledger';
 import { SqliteSubscriberStore } from './sqlite-subscribers';
 import type { Store } from './types';
 
@@ -27,6 +28,7 @@ export interface SqliteOptions {
  */
 export class SqliteStore implements Store {
   readonly subscribers: SqliteSubscriberStore;
+  readonly ledger: SqliteLedger;
 
   /** Public to the other SQLite parts of the store (the send ledger); callers use the interfaces. */
   constructor(
@@ -35,6 +37,16 @@ export class SqliteStore implements Store {
     readonly now: () => Date,
   ) {
     this.subscribers = new SqliteSubscriberStore(db, location, now);
+    this.ledger = new SqliteLedger(db);
+  }
+
+  async audienceSize(): Promise<number> {
+    const row = this.db
+      .prepare<[], { n: number }>(
+        "SELECT count(*) AS n FROM subscribers s WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = s.email_key)",
+      )
+      .get();
+    return row?.n ?? 0;
   }
 
   async close(): Promise<void> {
@@ -52,6 +64,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): SqliteS
   try {
     db = new Database(file, { timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
+    // FULL: a claimed delivery (`sending`) is on disk before its message goes on the wire, even
+    // through a power cut; WAL keeps each commit to one append and sync.
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, opts.migrations ?? MIGRATIONS, location);
     return new SqliteStore(db, location, opts.now ?? (() => new Date()));

@@ -1,3 +1,4 @@
+import type { Ledger } from '../send/ledger';
 import type { Address } from '../subscribers/address';
 
 /**
@@ -86,6 +87,10 @@ export interface SubscriberStore {
 /** The whole store; the send ledger joins `subscribers` here. */
 export interface Store {
   readonly subscribers: SubscriberStore;
+  /** Sends and deliveries, as the campaign runner needs them. */
+  readonly ledger: Ledger;
+  /** How many subscribers a send started now would go to: active, minus suppressions. */
+  audienceSize(): Promise<number>;
   /** Where the data lives, for messages (a file path for SQLite). */
   readonly location: string;
   close(): Promise<void>;

@@ -1,0 +1,123 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Config } from '../config';
+import { signToken, unsubscribeUrl } from '../unsubscribe/token';
+import { UserError } from '../util/errors';
+import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
+import { envelopeSender, personalise, type PreparedIssue } from './message';
+import { runDeliveries, type RunnerResult } from './runner';
+import type { Transport } from './transport';
+
+/** A lease outlives a hung process by at most this long; it is renewed three times as often. */
+const LEASE_TTL_MS = 60_000;
+/** Deliveries in flight per SMTP connection: enough to keep each connection busy. */
+const IN_FLIGHT_PER_CONNECTION = 4;
+
+export interface CampaignInput {
+  config: Config;
+  ledger: Ledger;
+  transport: Transport;
+  slug: string;
+  prepared: PreparedIssue;
+  signal: AbortSignal;
+  resendUnknown?: boolean;
+  now?: () => Date;
+  onStart?: (info: { send: SendRecord; created: boolean; counts: DeliveryCounts; interrupted: number; requeued: number }) => void;
+  onProgress?: (counts: DeliveryCounts) => void;
+}
+
+export interface CampaignReport {
+  send: SendRecord;
+  created: boolean;
+  result: RunnerResult;
+  counts: DeliveryCounts;
+  /** Rows found `sending` from an earlier run that died, now `unknown`. */
+  interrupted: number;
+  topFailures: { reply: string; count: number }[];
+}
+
+/** The content a send delivers: a change after it started is reported, not silently mixed in. */
+export function contentHash(prepared: PreparedIssue): string {
+  const r = prepared.rendered;
+  return crypto.createHash('sha256').update(r.subject).update('\0').update(r.html).update('\0').update(r.text).digest('hex');
+}
+
+/**
+ * One run of an issue's send: start it (freezing the audience) or resume it, hold its lease so no
+ * other process sends it at the same time, deliver what is pending, and report.
+ */
+export async function runCampaign(input: CampaignInput): Promise<CampaignReport> {
+  const { config, ledger, slug } = input;
+  const now = input.now ?? (() => new Date());
+  const hash = contentHash(input.prepared);
+  const { send, created } = await ledger.beginSend({ slug, subject: input.prepared.rendered.subject, contentHash: hash, now: now() });
+
+  const owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  await takeLease(ledger, send.id, owner, now());
+  const renew = setInterval(() => {
+    void ledger.renewLease(send.id, owner, new Date(now().getTime() + LEASE_TTL_MS)).catch(() => undefined);
+  }, LEASE_TTL_MS / 3);
+  renew.unref();
+
+  try {
+    const interrupted = await ledger.markInterruptedUnknown(send.id, now());
+    const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
+    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued });
+
+    const pub = config.publication;
+    const from = envelopeSender(pub);
+    const result = await runDeliveries({
+      ledger,
+      transport: input.transport,
+      sendId: send.id,
+      from,
+      window: Math.max(pub.send.connections * IN_FLIGHT_PER_CONNECTION, 2),
+      maxErrors: pub.send.max_errors,
+      maxAttempts: pub.send.max_attempts,
+      retryBaseMs: pub.send.retry_delay_seconds * 1000,
+      signal: input.signal,
+      now,
+      makeMessage: (d) =>
+        personalise(input.prepared, { id: d.subscriberId, address: d.address, name: d.name }, {
+          publication: pub,
+          slug,
+          unsubscribeUrl: unsubscribeUrl(pub.site_url, signToken(config.env.unsubscribeKeys, d.subscriberId)),
+          unsubscribeMailto: config.env.unsubscribeMailto,
+          dkim: config.env.dkim,
+        }),
+      onProgress: input.onProgress ? () => void ledger.counts(send.id).then(input.onProgress) : undefined,
+    });
+    const counts = await ledger.counts(send.id);
+    if (result.status === 'done' && counts.pending === 0 && counts.sending === 0) await ledger.finishSend(send.id, now());
+    return { send, created, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
+  } finally {
+    clearInterval(renew);
+    await ledger.releaseLease(send.id, owner);
+  }
+}
+
+async function takeLease(ledger: Ledger, sendId: number, owner: string, now: Date): Promise<void> {
+  const until = new Date(now.getTime() + LEASE_TTL_MS);
+  if (await ledger.acquireLease(sendId, owner, until, now)) return;
+  const holder = await ledger.leaseHolder(sendId);
+  // A holder on this machine whose process is gone (killed) cannot finish: take over at once.
+  if (holder && isDeadLocalProcess(holder.owner)) {
+    await ledger.releaseLease(sendId, holder.owner);
+    if (await ledger.acquireLease(sendId, owner, until, now)) return;
+  }
+  const who = holder ? holder.owner.split(':').slice(0, 2).join(' pid ') : 'another process';
+  throw new UserError(
+    `another send of this issue is running (${who}); not sending it twice at once. If that process was killed on another machine, run again after ${holder?.until.toISOString() ?? 'a minute'}.`,
+  );
+}
+
+function isDeadLocalProcess(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== os.hostname() || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,235 @@
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  canTransition,
+  DELIVERY_STATES,
+  type ClaimedDelivery,
+  type DeliveryCounts,
+  type DeliveryListing,
+  type DeliveryState,
+  type Ledger,
+  type Outcome,
+  type SendRecord,
+} from '../send/ledger';
+
+interface SendRow {
+  id: number;
+  slug: string;
+  subject: string;
+  content_hash: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const SEND_COLUMNS = 'id, slug, subject, content_hash, created_at, finished_at';
+const iso = (d: Date) => d.toISOString();
+
+/**
+ * The send ledger in SQLite. Every change of a delivery's state goes through `transition` (or
+ * `transitionAll` for a whole send), which checks the move against ALLOWED_TRANSITIONS and that
+ * the row really was in the state the caller believed. Claims commit before any message is sent.
+ */
+export class SqliteLedger implements Ledger {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  private stmt<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s as unknown as Statement<P, R>;
+  }
+
+  /** The one place a single delivery's state changes. */
+  private transition(id: number, from: DeliveryState, to: DeliveryState, now: Date, fields: { reply?: string; messageId?: string; retryAt?: Date; attempt?: boolean } = {}): void {
+    if (!canTransition(from, to)) throw new Error(`delivery ${id}: ${from} → ${to} is not an allowed move`);
+    const info = this.stmt(
+      `UPDATE deliveries SET state = @to, updated_at = @now,
+         attempts = attempts + @attempt,
+         last_reply = coalesce(@reply, last_reply),
+         message_id = coalesce(@messageId, message_id),
+         next_attempt_at = coalesce(@retryAt, next_attempt_at)
+       WHERE id = @id AND state = @from`,
+    ).run({ id, from, to, now: iso(now), attempt: fields.attempt ? 1 : 0, reply: fields.reply ?? null, messageId: fields.messageId ?? null, retryAt: fields.retryAt ? iso(fields.retryAt) : null });
+    if (info.changes !== 1) throw new Error(`delivery ${id} was not ${from} when moving it to ${to}`);
+  }
+
+  /** The same, for every row of a send in one state. */
+  private transitionAll(sendId: number, from: DeliveryState, to: DeliveryState, now: Date, reply: string, retryAt?: Date): number {
+    if (!canTransition(from, to)) throw new Error(`${from} → ${to} is not an allowed move`);
+    return this.stmt(
+      `UPDATE deliveries SET state = @to, updated_at = @now, last_reply = @reply, next_attempt_at = coalesce(@retryAt, next_attempt_at)
+       WHERE send_id = @sendId AND state = @from`,
+    ).run({ sendId, from, to, now: iso(now), reply, retryAt: retryAt ? iso(retryAt) : null }).changes;
+  }
+
+  async findSend(slug: string): Promise<SendRecord | undefined> {
+    const row = this.stmt<[string], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends WHERE slug = ?`).get(slug);
+    return row && toSend(row);
+  }
+
+  async beginSend(input: { slug: string; subject: string; contentHash: string; now: Date }): Promise<{ send: SendRecord; created: boolean }> {
+    return this.db
+      .transaction(() => {
+        const now = iso(input.now);
+        const inserted = this.stmt(
+          `INSERT INTO sends (slug, content_hash, subject, state, created_at, started_at) VALUES (?, ?, ?, 'sending', ?, ?)
+           ON CONFLICT (slug) DO NOTHING`,
+        ).run(input.slug, input.contentHash, input.subject, now, now);
+        const row = this.stmt<[string], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends WHERE slug = ?`).get(input.slug)!;
+        if (inserted.changes === 1) {
+          // The audience is frozen here: active subscribers minus suppressions, one row each.
+          this.stmt(
+            `INSERT INTO deliveries (send_id, subscriber_id, address, state, attempts, next_attempt_at, created_at, updated_at)
+             SELECT ?, s.id, s.email, 'pending', 0, ?, ?, ?
+             FROM subscribers s
+             WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = s.email_key)
+             ORDER BY s.id`,
+          ).run(row.id, now, now, now);
+        }
+        return { send: toSend(row), created: inserted.changes === 1 };
+      })
+      .immediate();
+  }
+
+  async acquireLease(sendId: number, owner: string, until: Date, now: Date): Promise<boolean> {
+    const info = this.stmt(
+      `UPDATE sends SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)`,
+    ).run(owner, iso(until), sendId, owner, iso(now));
+    return info.changes === 1;
+  }
+
+  async renewLease(sendId: number, owner: string, until: Date): Promise<void> {
+    this.stmt('UPDATE sends SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(iso(until), sendId, owner);
+  }
+
+  async releaseLease(sendId: number, owner: string): Promise<void> {
+    this.stmt('UPDATE sends SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?').run(sendId, owner);
+  }
+
+  async leaseHolder(sendId: number): Promise<{ owner: string; until: Date } | undefined> {
+    const row = this.stmt<[number], { lease_owner: string | null; lease_expires_at: string | null }>('SELECT lease_owner, lease_expires_at FROM sends WHERE id = ?').get(sendId);
+    return row?.lease_owner && row.lease_expires_at ? { owner: row.lease_owner, until: new Date(row.lease_expires_at) } : undefined;
+  }
+
+  async markInterruptedUnknown(sendId: number, now: Date): Promise<number> {
+    return this.transitionAll(sendId, 'sending', 'unknown', now, 'interrupted: the sending process stopped while this message was in flight');
+  }
+
+  async requeueUnknown(sendId: number, now: Date): Promise<number> {
+    return this.db.transaction(() => {
+      this.stmt("UPDATE sends SET state = 'sending', finished_at = NULL WHERE id = ?").run(sendId);
+      return this.transitionAll(sendId, 'unknown', 'pending', now, 'queued again by --resend-unknown', now);
+    })();
+  }
+
+  async claim(sendId: number, limit: number, now: Date): Promise<ClaimedDelivery[]> {
+    type Candidate = { id: number; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
+    return this.db
+      .transaction(() => {
+        const candidates = this.stmt<[number, string, number], Candidate>(
+          `SELECT d.id, d.subscriber_id, d.address, d.attempts, s.name, s.status, p.reason AS suppressed
+           FROM deliveries d
+           LEFT JOIN subscribers s ON s.id = d.subscriber_id
+           LEFT JOIN suppressions p ON p.address = s.email_key
+           WHERE d.send_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
+           ORDER BY d.next_attempt_at
+           LIMIT ?`,
+        ).all(sendId, iso(now), limit);
+        const claimed: ClaimedDelivery[] = [];
+        for (const c of candidates) {
+          // Suppressed or removed after the audience was frozen: still skipped.
+          if (c.subscriber_id === null || c.status !== 'active' || c.suppressed) {
+            const why = c.subscriber_id === null ? 'removed from the list' : c.suppressed ? `suppressed (${c.suppressed})` : 'unsubscribed';
+            this.transition(c.id, 'pending', 'skipped', now, { reply: `skipped: ${why} during the send` });
+            continue;
+          }
+          this.transition(c.id, 'pending', 'sending', now, { attempt: true });
+          claimed.push({ id: c.id, subscriberId: c.subscriber_id, address: c.address, name: c.name, attempts: c.attempts + 1 });
+        }
+        return claimed;
+      })
+      .immediate();
+  }
+
+  async record(results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const { id, outcome } of results) {
+          switch (outcome.to) {
+            case 'sent':
+              this.transition(id, 'sending', 'sent', now, { reply: outcome.reply, messageId: outcome.messageId });
+              break;
+            case 'failed':
+              this.transition(id, 'sending', 'failed', now, { reply: outcome.reply });
+              if (outcome.bounce) this.suppressBounce(id, now, outcome.reply);
+              break;
+            case 'pending':
+              this.transition(id, 'sending', 'pending', now, { reply: outcome.reply, retryAt: outcome.retryAt });
+              break;
+            case 'unknown':
+              this.transition(id, 'sending', 'unknown', now, { reply: outcome.reply });
+              break;
+          }
+        }
+      })
+      .immediate();
+  }
+
+  /** A hard bounce: never mail the address again (the same suppression an unsubscribe makes). */
+  private suppressBounce(deliveryId: number, now: Date, reply: string): void {
+    const row = this.stmt<[number], { email_key: string | null; address: string }>(
+      'SELECT s.email_key, d.address FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = ?',
+    ).get(deliveryId);
+    if (!row) return;
+    const key = row.email_key ?? row.address.toLowerCase();
+    this.stmt(`INSERT INTO suppressions (address, reason, at, detail) VALUES (?, 'bounced', ?, ?) ON CONFLICT (address) DO NOTHING`).run(key, iso(now), reply);
+    this.stmt(`UPDATE subscribers SET status = 'unsubscribed', updated_at = ? WHERE email_key = ? AND status <> 'unsubscribed'`).run(iso(now), key);
+  }
+
+  async counts(sendId: number): Promise<DeliveryCounts> {
+    const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
+    for (const r of this.stmt<[number], { state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE send_id = ? GROUP BY state').all(sendId)) {
+      counts[r.state] = r.n;
+    }
+    return counts;
+  }
+
+  async nextRetryAt(sendId: number): Promise<Date | undefined> {
+    const row = this.stmt<[number], { at: string | null }>("SELECT min(next_attempt_at) AS at FROM deliveries WHERE send_id = ? AND state = 'pending'").get(sendId);
+    return row?.at ? new Date(row.at) : undefined;
+  }
+
+  async topFailures(sendId: number, limit: number): Promise<{ reply: string; count: number }[]> {
+    return this.stmt<[number, number], { reply: string; count: number }>(
+      `SELECT coalesce(last_reply, '(no reply)') AS reply, count(*) AS count FROM deliveries
+       WHERE send_id = ? AND state IN ('failed', 'unknown') GROUP BY reply ORDER BY count DESC, reply LIMIT ?`,
+    ).all(sendId, limit);
+  }
+
+  async finishSend(sendId: number, now: Date): Promise<void> {
+    this.stmt("UPDATE sends SET state = 'done', finished_at = ? WHERE id = ?").run(iso(now), sendId);
+  }
+
+  async listSends(): Promise<(SendRecord & { counts: DeliveryCounts })[]> {
+    const rows = this.stmt<[], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends ORDER BY slug DESC`).all();
+    return Promise.all(rows.map(async (r) => ({ ...toSend(r), counts: await this.counts(r.id) })));
+  }
+
+  /** For `status`: the deliveries of a send in some states, with their last reply. */
+  async listDeliveries(sendId: number, states: readonly DeliveryState[], limit: number): Promise<DeliveryListing[]> {
+    const marks = states.map(() => '?').join(', ');
+    return this.db
+      .prepare<unknown[], { address: string; state: DeliveryState; attempts: number; last_reply: string | null; updated_at: string }>(
+        `SELECT address, state, attempts, last_reply, updated_at FROM deliveries WHERE send_id = ? AND state IN (${marks}) ORDER BY id LIMIT ?`,
+      )
+      .all(sendId, ...states, limit)
+      .map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastReply: r.last_reply, updatedAt: r.updated_at }));
+  }
+}
+
+function toSend(row: SendRow): SendRecord {
+  return { id: row.id, slug: row.slug, subject: row.subject, contentHash: row.content_hash, createdAt: row.created_at, finishedAt: row.finished_at };
+}
