@@ -26,6 +26,13 @@ export const CLIENT_SCRIPT = String.raw`(() => {
     for (const b of document.querySelectorAll('button[data-width]')) b.setAttribute('aria-pressed', String(b.dataset.width === state.width));
     for (const b of document.querySelectorAll('button[data-tab]')) b.setAttribute('aria-pressed', String(b.dataset.tab === state.tab));
     for (const b of document.querySelectorAll('button[data-dark]')) b.setAttribute('aria-pressed', String(state.dark));
+    // The server serves the email in dark mode on request (a frame cannot be told the preference).
+    for (const frame of document.querySelectorAll('iframe[data-src]')) {
+      const url = new URL(frame.dataset.src, location.href);
+      if (state.dark) url.searchParams.set('scheme', 'dark');
+      const src = url.pathname + url.search;
+      if (frame.getAttribute('src') !== src) frame.setAttribute('src', src);
+    }
   }
   document.addEventListener('click', (event) => {
     const b = event.target instanceof Element ? event.target.closest('button') : null;
@@ -58,9 +65,8 @@ export const CLIENT_SCRIPT = String.raw`(() => {
         const oldFrame = old.querySelector('iframe');
         const newFrame = fresh.querySelector('iframe');
         if (oldFrame && newFrame) {
-          // Same frame, maybe a new email: only a new URL reloads it.
-          const src = newFrame.getAttribute('src');
-          if (oldFrame.getAttribute('src') !== src) oldFrame.setAttribute('src', src);
+          // Same frame, maybe a new email: only a new URL (it carries the email's hash) reloads it.
+          oldFrame.dataset.src = newFrame.dataset.src;
           const oldText = old.querySelector('#text');
           const newText = fresh.querySelector('#text');
           if (oldText && newText) oldText.textContent = newText.textContent;
@@ -128,7 +134,7 @@ main.single { padding: 20px; }
 .email .frame { background: #e9ecef; border: 1px solid var(--line); border-radius: 8px; padding: 12px; display: flex; justify-content: center; overflow: auto; max-width: 960px; }
 .email iframe { display: block; border: 0; background: #fff; height: 75vh; width: 100%; min-width: 620px; color-scheme: light; }
 body[data-width=phone] .email iframe { width: 375px; min-width: 375px; }
-body[data-scheme=dark] .email iframe { color-scheme: dark; background: #0d1117; }
+body[data-scheme=dark] .email iframe { background: #0d1117; }
 .email .text { display: none; margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px; white-space: pre-wrap; word-wrap: break-word; max-width: 960px; font-size: 13px; }
 body[data-width=phone] .email .text { max-width: 375px; }
 body[data-scheme=dark] .email .text { background: #0d1117; color: #e6edf3; }
@@ -136,7 +142,8 @@ body[data-tab=text] .email .frame { display: none; }
 body[data-tab=text] .email .text { display: block; }
 .message { padding: 14px 16px; border-radius: 8px; max-width: 960px; }
 .message.error { background: #ffebe9; border: 1px solid #ff8182; color: #82071e; }
-.checks { margin-top: 18px; max-width: 960px; }
+.checks { margin-top: 14px; max-width: 960px; }
+.checks ul { max-height: 30vh; overflow: auto; }
 .checks ul { list-style: none; margin: 0; padding: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 .checks li { padding: 8px 12px; border-top: 1px solid var(--line); }
 .checks li:first-child { border-top: 0; }

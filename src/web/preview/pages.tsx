@@ -192,7 +192,7 @@ function EmailArea({ preview }: { preview: IssuePreview }) {
     content = (
       <>
         <div className="frame">
-          <iframe id="email" title="The email" src={emailHref(preview)} sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" />
+          <iframe id="email" title="The email" src={emailHref(preview)} data-src={emailHref(preview)} sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" />
         </div>
         <pre id="text" className="text">
           {preview.text}
@@ -245,9 +245,9 @@ export function issuePage(o: { name?: string; items: IssueListItem[]; preview: I
         </nav>
         <main>
           <Inbox preview={preview} />
+          <Checks problems={preview.problems} />
           <Toolbar engine={preview.engine} slug={preview.slug} />
           <EmailArea preview={preview} />
-          <Checks problems={preview.problems} />
         </main>
       </div>
     </>,
@@ -304,7 +304,7 @@ export function outboxPage(o: { name?: string; items: IssueListItem[]; message: 
           <section className="email">
             {m.html !== undefined ? (
               <div className="frame">
-                <iframe id="email" title="The message" src={`${outboxHref(m.slug, m.name)}/email.html`} sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" />
+                <iframe id="email" title="The message" src={`${outboxHref(m.slug, m.name)}/email.html`} data-src={`${outboxHref(m.slug, m.name)}/email.html`} sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" />
               </div>
             ) : (
               <div className="frame message muted">This message has no HTML part.</div>

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Engine } from '../../config';
 import { UserError } from '../../util/errors';
 import { CLIENT_SCRIPT, STYLE_SHEET } from './assets';
+import { asDarkMode, withLinksInNewTab } from './email-document';
 import { listOutbox, readOutboxMessage } from './outbox';
 import { emailUnavailable, ENGINES, homePage, issueHref, issuePage, notFoundPage, outboxPage, type IssueListItem } from './pages';
 import { PreviewProject } from './project';
@@ -145,8 +146,8 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
         return sendPage(res, 200, issuePage({ name: project.config().config?.publication.name, items, preview, outbox }));
       }
       if (b === 'email.html') {
-        if (preview.html === undefined) return sendEmail(res, 200, emailUnavailable(preview.renderError ?? 'This issue has errors; the check panel lists them.'));
-        return sendEmail(res, 200, preview.html);
+        if (preview.html === undefined) return sendEmail(res, 200, emailUnavailable(preview.renderError ?? 'This issue has errors; the check panel lists them.'), url);
+        return sendEmail(res, 200, preview.html, url);
       }
       if (b === 'email.txt') {
         if (preview.text === undefined) return send(res, 409, 'text/plain; charset=utf-8', 'This issue cannot be rendered; see its checks.\n');
@@ -159,7 +160,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       if (!message) return notFound(res);
       if (c === 'email.html') {
         if (message.html === undefined) return notFound(res);
-        return sendEmail(res, 200, message.html);
+        return sendEmail(res, 200, message.html, url);
       }
       const items = await issueItems();
       return sendPage(res, 200, outboxPage({ name: project.config().config?.publication.name, items, message, listing: listOutbox(opts.root, a) }));
@@ -273,13 +274,9 @@ function sendPage(res: http.ServerResponse, status: number, html: string): void 
   send(res, status, 'text/html; charset=utf-8', html, { 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' });
 }
 
-/** Links in the email open a new tab rather than replacing the email inside its frame. */
-function withLinksInNewTab(html: string): string {
-  return html.replace(/<head(\s[^>]*)?>/i, (m) => `${m}<base target="_blank">`);
-}
-
-function sendEmail(res: http.ServerResponse, status: number, html: string): void {
+function sendEmail(res: http.ServerResponse, status: number, html: string, url: URL): void {
   html = withLinksInNewTab(html);
+  if (url.searchParams.get('scheme') === 'dark') html = asDarkMode(html);
   send(res, status, 'text/html; charset=utf-8', html, { 'content-security-policy': EMAIL_CSP, 'x-frame-options': 'SAMEORIGIN' });
 }
 

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeProject, REPO_ROOT } from '../helpers/cli';
+
+/**
+ * `newsletter preview` as an editor runs it: a real process, stopped with Ctrl-C (SIGINT).
+ * Runs the compiled program (bin/newsletter.js → lib/), which `npm ci` / `npm run build:ts` builds.
+ */
+
+const BIN = path.join(REPO_ROOT, 'bin', 'newsletter.js');
+
+function startPreview(cwd: string, args: string[], bin = BIN) {
+  const child = spawn(process.execPath, [bin, 'preview', ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /^Preview on (http:\/\/\S+) — Ctrl-C to stop$/m.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`preview exited before printing its URL: ${stderr}`)));
+  });
+  url.catch(() => undefined); // awaited only by tests that expect a URL
+  return { child, url, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('newsletter preview (process)', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(REPO_ROOT, 'lib', 'src', 'web', 'preview', 'server.js'))) {
+      throw new Error('lib/ is not built: run `npm run build:ts` first');
+    }
+  });
+
+  it('prints its URL, serves the issue, and stops cleanly on Ctrl-C', async () => {
+    const dir = makeProject();
+    const run = startPreview(dir, ['issues/2021-03-22.yaml', '--port', '0']);
+    const url = await run.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/issues\/2021-03-22$/);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('This week: Solidarity with BAmazon Union!');
+    // An open event stream must not keep the process alive after Ctrl-C.
+    const controller = new AbortController();
+    const events = await fetch(new URL('/events', url), { signal: controller.signal });
+    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    controller.abort();
+    expect(run.output().stdout).toMatch(/Preview stopped\.\n$/);
+    expect(run.output().stderr).toBe('');
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('says when the port is taken, and exits 1', async () => {
+    const dir = makeProject();
+    const first = startPreview(dir, ['--port', '0']);
+    const port = new URL(await first.url).port;
+    try {
+      const second = startPreview(dir, ['--port', port]);
+      await expect(second.exited).resolves.toBe(1);
+      expect(second.output().stderr).toBe(`port ${port} on 127.0.0.1 is already in use; choose another with --port (--port 0 picks a free one)\n`);
+    } finally {
+      first.child.kill('SIGINT');
+      await first.exited;
+    }
+  });
+
+  it('re-renders with a template recompiled while it runs (lib/emails), with no restart', async () => {
+    // A private copy of the compiled program, so changing a template touches nothing shared.
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'newsletter-app-'));
+    fs.cpSync(path.join(REPO_ROOT, 'lib'), path.join(app, 'lib'), { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(app, 'bin'), { recursive: true });
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    const dir = makeProject();
+    const run = startPreview(dir, ['--port', '0'], path.join(app, 'bin', 'newsletter.js'));
+    try {
+      const emailUrl = new URL('/issues/2021-03-22/email.html?engine=react', await run.url);
+      expect(await (await fetch(emailUrl)).text()).toContain('View this email in your browser');
+      const header = path.join(app, 'lib', 'emails', 'components', 'Header.js');
+      fs.writeFileSync(header, fs.readFileSync(header, 'utf8').replace('View this email in your browser', 'Read this issue on the web'));
+      await eventually(async () => (await fetch(emailUrl)).text(), (html) => expect(html).toContain('Read this issue on the web'));
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exited;
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Polls until the assertion passes (files are watched asynchronously); fails with the last error after ~10 s. */
+async function eventually<T>(get: () => Promise<T>, check: (value: T) => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check(await get());
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
