@@ -10,7 +10,7 @@ import { ISSUES_DIR, OUTBOX_DIR } from './project';
  * and renaming it over the old one, which a watch on the old file would miss.
  */
 
-/** Editors write a file in several chunks; changes closer together than this are one save. */
+/** Editors write a file in several chunks; changes within this time of the first are one save. */
 export const DEBOUNCE_MS = 100;
 
 export type Change = { kind: 'issue'; name: string } | { kind: 'config' } | { kind: 'templates' } | { kind: 'outbox' };
@@ -28,10 +28,12 @@ export function watchProject(root: string, templatesDir: string | undefined, onC
   const push = (change: Change) => {
     if (closed) return;
     pending.push(change);
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    // Counted from the first change, not the last: a send writing the outbox non-stop must not
+    // hold back an editor's save.
+    timer ??= setTimeout(() => {
       const batch = pending;
       pending = [];
+      timer = undefined;
       onChanges(batch);
     }, DEBOUNCE_MS);
   };
