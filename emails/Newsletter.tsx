@@ -40,7 +40,9 @@ export default function Newsletter({ view }: NewsletterProps) {
       </Head>
       {view.preheader ? <Preview>{view.preheader}</Preview> : null}
       <Body className="nl-body" style={{ backgroundColor: PAGE, margin: 0, padding: '16px 0', fontFamily: FONT, color: TEXT }}>
-        <Container className="nl-card" style={{ maxWidth: '600px', width: '100%', backgroundColor: '#ffffff' }}>
+        {/* word-break (inline, so clients that drop <style> keep it): tables grow to fit their longest
+            word, and overflow-wrap alone does not shrink that, so a long URL would widen a phone's page. */}
+        <Container className="nl-card" style={{ maxWidth: '600px', width: '100%', backgroundColor: '#ffffff', wordBreak: 'break-word' }}>
           <Header view={view} />
           {view.featured.map((e) => (
             <FeaturedEvent key={e.id} event={e} color={color} />

@@ -45,7 +45,10 @@ export const ALLOWED_FEATURES: readonly AllowedFeature[] = [
     feature: 'overflow-wrap',
     reason: 'breaks long words and URLs on narrow screens where supported (beside the legacy word-wrap, which caniemail does not track); elsewhere the text simply does not break early',
   },
-  { feature: 'word-break', reason: "MJML's mj-text sets word-break:break-word for the same purpose as overflow-wrap; clients without it do not break long words early" },
+  {
+    feature: 'word-break',
+    reason: "word-break:break-word (inline on React's card, and on every MJML mj-text) keeps a long URL from widening the layout on a phone; clients without it may show a sideways scroll for such a word",
+  },
   { feature: 'border-radius', clients: ['outlook.windows', 'outlook.windows-mail'], reason: 'Outlook for Windows draws the buttons with square corners; nothing else changes' },
   { feature: 'role attribute', reason: 'role="presentation" on layout tables is required for screen readers (see ./accessibility); a client that drops it only loses that hint' },
   { feature: 'aria-label attribute', reason: "MJML's skeleton labels the email's wrapper for screen readers; a client that drops it only loses the label" },
