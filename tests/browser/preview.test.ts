@@ -96,6 +96,7 @@ describe('preview in Chromium', () => {
     expect(await error.first().textContent()).toBe('issues/2021-03-22.yaml:5:10 error week_of: is not a real calendar date (check the month and day)');
     expect(await page.locator('#email-area [role=alert]').textContent()).toContain('This issue has errors.');
     expect(await page.locator('iframe#email').count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('preview-yaml-error'), fullPage: false });
 
     fs.writeFileSync(file, original);
     await email().getByText('Pass the PRO Act Planning Meeting', { exact: true }).waitFor({ timeout: RELOAD_WAIT_MS });

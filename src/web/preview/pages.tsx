@@ -208,7 +208,7 @@ function EmailArea({ preview }: { preview: IssuePreview }) {
   } else {
     content = (
       <div className="message error" role="alert">
-        <strong>This issue has errors.</strong> Fix them (listed below) and the email appears here as soon as the file is saved.
+        <strong>This issue has errors.</strong> Fix them (listed above) and the email appears here as soon as the file is saved.
       </div>
     );
   }
