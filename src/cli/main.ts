@@ -7,6 +7,7 @@ import { previewCommand } from './preview';
 import { newCommand } from './new';
 import { schemaCommand } from './schema';
 import { sendCommand } from './send';
+import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { subscribersCommand } from './subscribers';
 
@@ -14,7 +15,7 @@ import { subscribersCommand } from './subscribers';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')

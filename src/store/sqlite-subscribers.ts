@@ -80,6 +80,12 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return row && toSubscriber(row);
   }
 
+  async findById(id: number): Promise<Subscriber | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    const row = guard(this.location, () => this.stmt<[number], SubscriberRow>(`SELECT ${SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = ?`).get(id));
+    return row && toSubscriber(row);
+  }
+
   async *list(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
     const where = filter.status ? 'AND status = @status' : '';
     const page = this.stmt<{ after: string; status?: string; limit: number }, SubscriberRow & { email_key: string }>(

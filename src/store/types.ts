@@ -72,6 +72,8 @@ export interface SuppressResult {
 
 export interface SubscriberStore {
   get(address: Address): Promise<Subscriber | undefined>;
+  /** By the id an unsubscribe token carries; undefined when there is none (e.g. removed). */
+  findById(id: number): Promise<Subscriber | undefined>;
   /** In address order, streamed: the list is never held in memory. */
   list(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
   counts(): Promise<SubscriberCounts>;

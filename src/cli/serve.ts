@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { CONFIG_FILE } from '../config';
+import { signingKeyProblems } from '../unsubscribe/token';
+import { UserError } from '../util/errors';
+import { DEFAULT_HOST, DEFAULT_PORT, startPublicServer } from '../web/server';
+import { config, println, type CliContext } from './context';
+
+export function serveCommand(ctx: CliContext): Command {
+  return new Command('serve')
+    .description('public web server: one-click unsubscribe links, web versions and .ics files of sent issues')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
+    .option('--host <host>', 'address to listen on (keep 127.0.0.1 behind a reverse proxy on the same machine)', DEFAULT_HOST)
+    .option('--trust-proxy', 'rate-limit by the client address your reverse proxy puts last in X-Forwarded-For (only behind one)')
+    .action(async (opts: { port: number; host: string; trustProxy?: boolean }) => {
+      if (!fs.existsSync(path.join(ctx.cwd, CONFIG_FILE))) {
+        throw new UserError(`${CONFIG_FILE} not found in ${ctx.cwd}: run newsletter serve from the project folder`);
+      }
+      const cfg = config(ctx);
+      // The development key is public (it is in the source): anyone could sign a link for anyone.
+      if (cfg.env.unsubscribeKeyIsDevelopment) {
+        throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): serve needs the secret that signed the unsubscribe links in the emails; see .env.example');
+      }
+      const { errors, warnings } = signingKeyProblems(cfg.env.unsubscribeKeys);
+      if (errors.length) throw new UserError(errors.map((e) => `UNSUBSCRIBE_SECRET: ${e}`).join('\n'));
+      for (const w of warnings) println(ctx.stderr, `warning: UNSUBSCRIBE_SECRET: ${w}`);
+
+      const server = await startPublicServer({
+        config: cfg,
+        port: opts.port,
+        host: opts.host,
+        trustProxy: opts.trustProxy ?? false,
+        now: ctx.now,
+        log: (line) => println(ctx.stdout, line),
+      });
+      println(ctx.stdout, `Serving ${cfg.publication.site_url} on ${server.url} — Ctrl-C to stop`);
+      await untilStopped();
+      await server.close();
+      println(ctx.stdout, 'Server stopped.');
+    });
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one).');
+  return Number(value);
+}
+
+/** Resolves on Ctrl-C (SIGINT) or SIGTERM (systemd's stop), so open connections are closed first. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

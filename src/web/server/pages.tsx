@@ -1,0 +1,131 @@
+import crypto from 'node:crypto';
+import type { ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+
+/**
+ * The public server's own pages, rendered with React so every value (the publication's name,
+ * the masked address) is escaped. One inline style sheet, allowed by its hash in the
+ * Content-Security-Policy; no script, no images, nothing loaded from elsewhere.
+ */
+
+const FALLBACK_COLOR = '#EC1F27';
+
+/** RFC 8058's field: the confirm form sends exactly what a mail provider's one-click POST sends. */
+export const ONE_CLICK_FIELD = 'List-Unsubscribe';
+export const ONE_CLICK_VALUE = 'One-Click';
+
+export interface PageStyle {
+  css: string;
+  /** For the Content-Security-Policy's style-src. */
+  cspHash: string;
+}
+
+export function pageStyle(brandColor: string): PageStyle {
+  const color = /^#[0-9a-fA-F]{6}$/.test(brandColor) ? brandColor : FALLBACK_COLOR;
+  const css = `
+:root { color-scheme: light dark; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 48px 16px; font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f4f5; color: #18181b; }
+main { max-width: 460px; margin: 0 auto; background: #fff; border-top: 6px solid ${color}; border-radius: 8px; padding: 28px 24px; }
+.publication { margin: 0 0 4px; font-size: 14px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: #52525b; }
+h1 { margin: 0 0 12px; font-size: 24px; line-height: 1.25; }
+p { margin: 0 0 16px; }
+.address { font-weight: 600; overflow-wrap: anywhere; }
+button { font: inherit; font-weight: 600; color: #fff; background: ${color}; border: 0; border-radius: 6px; padding: 12px 22px; cursor: pointer; }
+button:focus-visible { outline: 3px solid #18181b; outline-offset: 2px; }
+.note { font-size: 14px; color: #52525b; margin: 16px 0 0; }
+@media (prefers-color-scheme: dark) {
+  body { background: #18181b; color: #f4f4f5; }
+  main { background: #27272a; }
+  .publication, .note { color: #a1a1aa; }
+  button:focus-visible { outline-color: #f4f4f5; }
+}
+`;
+  return { css, cspHash: `'sha256-${crypto.createHash('sha256').update(css).digest('base64')}'` };
+}
+
+function page(style: PageStyle, title: string, body: ReactNode): string {
+  return (
+    '<!doctype html>' +
+    renderToStaticMarkup(
+      <html lang="en">
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex" />
+          <title>{title}</title>
+          <style dangerouslySetInnerHTML={{ __html: style.css }} />
+        </head>
+        <body>
+          <main>{body}</main>
+        </body>
+      </html>,
+    )
+  );
+}
+
+export interface SubscriberPageInput {
+  publication: string;
+  maskedAddress: string;
+}
+
+/** GET /u/<token>: asks; changes nothing (mail scanners open every link). */
+export function confirmPage(style: PageStyle, p: SubscriberPageInput): string {
+  return page(
+    style,
+    `Unsubscribe from ${p.publication}`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>Unsubscribe?</h1>
+      <p>
+        <span className="address">{p.maskedAddress}</span> will no longer get emails from {p.publication}.
+      </p>
+      {/* No action attribute: the form posts to this same address, whatever prefix a proxy adds. */}
+      <form method="post">
+        <input type="hidden" name={ONE_CLICK_FIELD} value={ONE_CLICK_VALUE} />
+        <button type="submit">Unsubscribe</button>
+      </form>
+      <p className="note">Nothing changes until you press the button.</p>
+    </>,
+  );
+}
+
+/** After the POST, and on GET when the address is already unsubscribed. */
+export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput): string {
+  return page(
+    style,
+    `Unsubscribed from ${p.publication}`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>You are unsubscribed</h1>
+      <p>
+        <span className="address">{p.maskedAddress}</span> will get no more emails from {p.publication}.
+      </p>
+    </>,
+  );
+}
+
+/** The placeholder link of a test send: it names no subscriber. */
+export function testMessagePage(style: PageStyle, publication: string): string {
+  return page(
+    style,
+    `${publication}: test message`,
+    <>
+      <p className="publication">{publication}</p>
+      <h1>This was a test message</h1>
+      <p>Test sends carry a placeholder unsubscribe link. Nothing was changed.</p>
+    </>,
+  );
+}
+
+/** Every refusal (unknown link, bad method, too large…): says what kind, never why in detail. */
+export function errorPage(style: PageStyle, title: string, text: string): string {
+  return page(
+    style,
+    title,
+    <>
+      <h1>{title}</h1>
+      <p>{text}</p>
+    </>,
+  );
+}
