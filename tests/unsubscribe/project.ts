@@ -24,7 +24,7 @@ export const SUBSCRIBERS = ['ana@example.org', 'Bob.Smith@example.net', 'carla@e
 export interface ReceivedMessage {
   to: string;
   subject: string;
-  /** The https URL of List-Unsubscribe (the one-click target). */
+  /** The web URL of List-Unsubscribe (the one-click target). */
   unsubscribeUrl: string;
   html: string;
   text: string;
@@ -40,9 +40,18 @@ export interface SentProject {
   received: (slug: string) => Promise<ReceivedMessage[]>;
   /** Writes a second issue: the seed for another week, under another file name. */
   writeIssue: (slug: string, weekOf: string) => string;
+  /** Points newsletter.yaml's site_url (where the emails' links lead) somewhere else. */
+  setSiteUrl: (url: string) => void;
 }
 
-export async function sentProject(secret = ROTATED_SECRET): Promise<SentProject> {
+export interface SentProjectOptions {
+  secret?: string;
+  /** Runs after the import and before the send: e.g. start a server and point site_url at it. */
+  beforeSend?: (project: SentProject) => Promise<void>;
+}
+
+export async function sentProject(opts: SentProjectOptions = {}): Promise<SentProject> {
+  const secret = opts.secret ?? ROTATED_SECRET;
   const dir = makeProject({ 'subscribers.csv': `email,name\n${SUBSCRIBERS.map((e) => `${e},${e.split('@')[0]}`).join('\n')}\n` });
   const env = { DATABASE_PATH: path.join(dir, 'data', 'store.db'), UNSUBSCRIBE_SECRET: secret };
   const cli = async (...args: string[]) => runCli(args, { cwd: dir, env });
@@ -58,8 +67,13 @@ export async function sentProject(secret = ROTATED_SECRET): Promise<SentProject>
       fs.writeFileSync(path.join(dir, file), seed.replace(/^week_of: .*$/m, `week_of: ${weekOf}`));
       return file;
     },
+    setSiteUrl: (url) => {
+      const file = path.join(dir, 'newsletter.yaml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^site_url: \S+/m, `site_url: ${url}`));
+    },
   };
   await expectOk(cli('subscribers', 'import', 'subscribers.csv'));
+  await opts.beforeSend?.(project);
   await expectOk(cli('send', SEED, '--yes'));
   return project;
 }
@@ -77,8 +91,8 @@ async function readOutbox(dir: string, slug: string): Promise<ReceivedMessage[]>
     names.map(async (name) => {
       const mail = await simpleParser(fs.readFileSync(path.join(folder, name)));
       const header = (key: string) => mail.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ');
-      const https = /<(https:[^>]+)>/.exec(header('list-unsubscribe') ?? '');
-      if (!https) throw new Error(`${name}: no https List-Unsubscribe`);
+      const https = /<(https?:[^>]+)>/.exec(header('list-unsubscribe') ?? '');
+      if (!https) throw new Error(`${name}: no web link in List-Unsubscribe`);
       const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
       return {
         to: to?.value[0]?.address ?? '',
