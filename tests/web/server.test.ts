@@ -221,6 +221,12 @@ describe('public server over HTTP', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain('c***@example.org');
       expect(await suppressed('carla@example.org')).toBeUndefined();
+      // And it unsubscribes (Dan: the later-send test above has already run).
+      const dan = idOf(mail.get('dan@example.org')!.unsubscribeUrl);
+      const done = await post(signToken([{ id: 'k1', secret: OLD_SECRET }], dan));
+      expect(done.status).toBe(200);
+      expect(done.body).toContain('d***@example.org');
+      expect(await suppressed('dan@example.org')).toMatchObject({ reason: 'unsubscribed' });
     });
 
     it('a correctly signed token for a subscriber who no longer exists gets the 404', async () => {
