@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { UserError } from '../util/errors';
 import { migrate, type Migration, MIGRATIONS } from './migrations';
 import { storeError } from './sqlite-errors';
 import { SqliteLedger } from './sqlite-ledger';
@@ -59,7 +60,11 @@ export class SqliteStore implements Store {
 
 export function openSqliteStore(file: string, opts: SqliteOptions = {}): SqliteStore {
   const location = file;
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot create the folder for the store ${location}: ${(err as Error).message}; check DATABASE_PATH`);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { timeout: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS });

@@ -68,6 +68,12 @@ describe('opening the store', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/notes\.txt is not a newsletter store \(SQLite: file is not a database\); check DATABASE_PATH\n$/);
   });
+  test('a DATABASE_PATH whose folder cannot be made: a clear error', async () => {
+    const dir = makeProject({ 'taken.txt': 'a file where the folder should be' });
+    const r = await runCli(['subscribers', 'count'], { cwd: dir, env: { DATABASE_PATH: 'taken.txt/db.sqlite' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cannot create the folder for the store .*taken\.txt\/db\.sqlite: .*; check DATABASE_PATH\n$/);
+  });
 });
 
 describe('migrations', () => {
