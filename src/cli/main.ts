@@ -62,6 +62,13 @@ export function reportError(err: unknown, ctx: CliContext): number {
 
 /** The process entry (bin/newsletter.js): the only place that exits. */
 export function main(argv: string[]): void {
+  // `newsletter status | head` closes the pipe early: stop writing quietly instead of crashing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const ctx = defaultContext();
   ctx.debug = argv.includes('--debug');
   run(argv, ctx).then(

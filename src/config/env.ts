@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { UserError } from '../util/errors';
 
 /** Settings that are secrets or machine-specific: read from .env (and the environment), never from YAML. */
 export interface EnvSettings {
@@ -35,10 +36,21 @@ export function readEnv(root: string, env: Record<string, string | undefined>): 
   };
 }
 
+/**
+ * `k2:new,k1:old` (ids chosen by the editor, newest first) or one bare secret (id `k1`). A bare
+ * secret among several would get an id by position, which changes when a key is added and breaks
+ * the links signed with it, so that mix is refused.
+ */
 function parseKeys(value: string | undefined): { id: string; secret: string }[] {
   if (!value) return [];
-  return value.split(',').map((part, i) => {
-    const m = /^([A-Za-z0-9_-]{1,16}):(.+)$/.exec(part.trim());
-    return m ? { id: m[1]!, secret: m[2]! } : { id: `k${i + 1}`, secret: part.trim() };
+  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const keys = parts.map((part) => {
+    const m = /^([A-Za-z0-9_-]{1,16}):(.+)$/.exec(part);
+    return m ? { id: m[1]!, secret: m[2]! } : undefined;
   });
+  if (parts.length === 1 && !keys[0]) return [{ id: 'k1', secret: parts[0]! }];
+  if (keys.some((k) => !k)) {
+    throw new UserError('UNSUBSCRIBE_SECRET: with several secrets, give each an id: UNSUBSCRIBE_SECRET=k2:new-secret,k1:old-secret (a bare secret is k1)');
+  }
+  return keys as { id: string; secret: string }[];
 }

@@ -47,28 +47,53 @@ export function createSmtpTransport(settings: SmtpSettings): Transport {
     disableUrlAccess: true,
   } as Parameters<typeof nodemailer.createTransport>[0]);
 
+  // The connection starts reading the message stream only once the server accepted DATA (354).
+  // From that first read on, a lost connection may have delivered the message: it is ambiguous,
+  // not retryable. nodemailer's 'stream' plugin step wraps that stream for us to watch.
+  transporter.use('stream', (mail, done) => {
+    const handover = (mail.data as { handover?: Handover }).handover;
+    if (handover) mail.message.processFunc((input) => watchFirstRead(input, handover));
+    done();
+  });
+
   return {
     description,
     async send(message: OutgoingMessage): Promise<SendResult> {
-      // The pool reads the message only after the server accepted DATA (354): from the first read
-      // on, a lost connection may have delivered it, so it is ambiguous rather than retryable.
-      let handedOver = false;
-      const raw = new Readable({
-        read() {
-          handedOver = true;
-          this.push(message.raw);
-          this.push(null);
-        },
-      });
+      const handover: Handover = { started: false };
       try {
-        const info = await transporter.sendMail({ envelope: { from: message.from, to: [message.to] }, raw });
+        const info = await transporter.sendMail({ envelope: { from: message.from, to: [message.to] }, raw: message.raw, handover } as Parameters<typeof transporter.sendMail>[0]);
         return { ok: true, reply: String(info.response ?? '250 OK') };
       } catch (err) {
-        return { ok: false, failure: classifySmtpError(err, handedOver) };
+        return { ok: false, failure: classifySmtpError(err, handover.started) };
       }
     },
     async close() {
       transporter.close();
     },
   };
+}
+
+interface Handover {
+  started: boolean;
+}
+
+/** Passes the stream through, noting when its consumer (the SMTP connection) first reads it. */
+function watchFirstRead(input: NodeJS.ReadableStream, handover: Handover): Readable {
+  let attached = false;
+  const output: Readable = new Readable({
+    read() {
+      if (attached) {
+        input.resume();
+        return;
+      }
+      attached = true;
+      handover.started = true;
+      input.on('data', (chunk: Buffer) => {
+        if (!output.push(chunk)) input.pause();
+      });
+      input.on('end', () => output.push(null));
+      input.on('error', (err) => output.destroy(err));
+    },
+  });
+  return output;
 }

@@ -19,7 +19,9 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'subscribers and suppressions',
     sql: `
       CREATE TABLE subscribers (
-        id         INTEGER PRIMARY KEY,
+        -- AUTOINCREMENT: an id is never reused after a delete, so an old unsubscribe link (signed
+        -- over the id) can never reach a later subscriber.
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
         email      TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
         -- lower-cased email: one subscriber per mailbox, however it is capitalised
         email_key  TEXT NOT NULL UNIQUE,

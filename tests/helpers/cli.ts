@@ -28,11 +28,17 @@ export async function runCli(args: string[], opts: { cwd: string; env?: Record<s
     stdout,
     stderr,
     stdin: new PassThrough(),
-    now: () => opts.now ?? new Date('2021-03-21T12:00:00Z'),
+    now: clockFrom(opts.now ?? new Date('2021-03-21T12:00:00Z')),
     debug: false,
   };
   const code = await run(['node', 'newsletter', ...args], ctx);
   return { code, stdout: out, stderr: err };
+}
+
+/** A clock that starts at `start` and runs at real speed (retries and leases need time to pass). */
+export function clockFrom(start: Date): () => Date {
+  const began = Date.now();
+  return () => new Date(start.getTime() + (Date.now() - began));
 }
 
 /**
