@@ -13,86 +13,100 @@ import { checkAddress } from '../subscribers/address';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { DeliveryStopped, UserError } from '../util/errors';
 import { config, println, type CliContext } from './context';
+import { sendDue } from './send-due';
 import { engineOption } from './options';
 
-interface SendOptions {
+export interface SendOptions {
   to?: string;
   dryRun?: boolean;
   yes?: boolean;
   engine?: 'react' | 'mjml';
   resendUnknown?: boolean;
+  due?: boolean;
 }
 
 export function sendCommand(ctx: CliContext): Command {
   return new Command('send')
-    .description('send an issue to the subscribers (or test-send it with --to)')
-    .argument('<issue>', 'the issue file, e.g. issues/2021-03-22.yaml')
+    .description('send an issue to the subscribers (or test-send it with --to); --due sends what is scheduled')
+    .argument('[issue]', 'the issue file, e.g. issues/2021-03-22.yaml (or --due instead)')
+    .option('--due', 'send every issue whose send_at has come and that is not sent yet (for cron and timers; needs --yes)')
     .option('--to <addresses>', 'test send to these comma-separated addresses only ([TEST] subject, no ledger)')
     .option('--dry-run', 'show who would get it; send nothing')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--resend-unknown', 'also resend deliveries whose outcome is unknown (may mail those people twice)')
     .addOption(engineOption())
-    .action(async (file: string, opts: SendOptions) => {
-      const cfg = config(ctx);
-      const { slug, prepared } = await prepareSend(cfg, path.resolve(ctx.cwd, file), file, opts.engine, DateTime.fromJSDate(ctx.now()));
-      if (opts.to !== undefined) return testSend(ctx, cfg, slug, prepared, opts.to);
-
-      if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
-        throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
+    .action(async (file: string | undefined, opts: SendOptions) => {
+      if (opts.due) {
+        if (file !== undefined) throw new UserError(`give either an issue (${file}) or --due, not both`, 2);
+        if (opts.to !== undefined || opts.resendUnknown) throw new UserError('--due cannot be combined with --to or --resend-unknown; send that issue by name instead', 2);
+        const cfg = config(ctx);
+        return sendDue(ctx, cfg, opts, (issueFile) => sendIssue(ctx, cfg, issueFile, opts));
       }
-      const store = await openStore(cfg, { now: ctx.now });
-      try {
-        const ledger = store.ledger;
-        const existing = await ledger.findSend(slug);
-        const counts = existing ? await ledger.counts(existing.id) : undefined;
-        const audience = counts ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) : await store.audienceSize();
-
-        if (opts.dryRun) {
-          println(ctx.stdout, `dry run: "${prepared.rendered.subject}" would go to ${audience} subscriber${audience === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
-          return;
-        }
-        if (existing && counts && audience === 0) {
-          println(ctx.stdout, `${slug} was already sent: ${summary(counts)}. Nothing to do.`);
-          if (counts.unknown > 0) println(ctx.stdout, `${counts.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);
-          return;
-        }
-        if (audience === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
-        await confirm(ctx, opts, `Send "${prepared.rendered.subject}" to ${audience.toLocaleString('en-US')} subscriber${audience === 1 ? '' : 's'}${existing ? ' (resuming)' : ''}?`);
-
-        const transport = createTransport(cfg, slug);
-        const progress = progressReporter(ctx);
-        const controller = new AbortController();
-        const stopSignals = onInterrupt(ctx, controller);
-        let report: CampaignReport;
-        try {
-          report = await runCampaign({
-            config: cfg,
-            ledger,
-            transport,
-            slug,
-            prepared,
-            signal: controller.signal,
-            resendUnknown: opts.resendUnknown,
-            now: ctx.now,
-            onStart: ({ counts: c, interrupted, requeued }) => {
-              if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
-              if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
-              progress.start(total(c), c, transport.description);
-            },
-            onProgress: (c) => progress.update(c),
-          });
-        } finally {
-          stopSignals();
-          progress.stop();
-          await transport.close();
-        }
-        printReport(ctx, slug, report, transport.description);
-        if (report.result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${report.result.reason}. Nothing is lost: run the same command again to resume.`);
-        if (report.result.status === 'interrupted') throw new DeliveryStopped('stopped by Ctrl-C; in-flight messages were recorded. Run the same command again to resume.');
-      } finally {
-        await store.close();
-      }
+      if (file === undefined) throw new UserError('name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due to send the issues whose send_at has come', 2);
+      return sendIssue(ctx, config(ctx), file, opts);
     });
+}
+
+/** One issue: a test send (--to), a dry run, or the send to the subscribers (begun or resumed). */
+async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendOptions): Promise<void> {
+  const { slug, prepared } = await prepareSend(cfg, path.resolve(ctx.cwd, file), file, opts.engine, DateTime.fromJSDate(ctx.now()));
+  if (opts.to !== undefined) return testSend(ctx, cfg, slug, prepared, opts.to);
+
+  if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
+    throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
+  }
+  const store = await openStore(cfg, { now: ctx.now });
+  try {
+    const ledger = store.ledger;
+    const existing = await ledger.findSend(slug);
+    const counts = existing ? await ledger.counts(existing.id) : undefined;
+    const audience = counts ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) : await store.audienceSize();
+
+    if (opts.dryRun) {
+      println(ctx.stdout, `dry run: "${prepared.rendered.subject}" would go to ${audience} subscriber${audience === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
+      return;
+    }
+    if (existing && counts && audience === 0) {
+      println(ctx.stdout, `${slug} was already sent: ${summary(counts)}. Nothing to do.`);
+      if (counts.unknown > 0) println(ctx.stdout, `${counts.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);
+      return;
+    }
+    if (audience === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
+    await confirm(ctx, opts, `Send "${prepared.rendered.subject}" to ${audience.toLocaleString('en-US')} subscriber${audience === 1 ? '' : 's'}${existing ? ' (resuming)' : ''}?`);
+
+    const transport = createTransport(cfg, slug);
+    const progress = progressReporter(ctx);
+    const controller = new AbortController();
+    const stopSignals = onInterrupt(ctx, controller);
+    let report: CampaignReport;
+    try {
+      report = await runCampaign({
+        config: cfg,
+        ledger,
+        transport,
+        slug,
+        prepared,
+        signal: controller.signal,
+        resendUnknown: opts.resendUnknown,
+        now: ctx.now,
+        onStart: ({ counts: c, interrupted, requeued }) => {
+          if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
+          if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
+          progress.start(total(c), c, transport.description);
+        },
+        onProgress: (c) => progress.update(c),
+      });
+    } finally {
+      stopSignals();
+      progress.stop();
+      await transport.close();
+    }
+    printReport(ctx, slug, report, transport.description);
+    if (report.result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${report.result.reason}. Nothing is lost: run the same command again to resume.`);
+    if (report.result.status === 'interrupted') throw new DeliveryStopped('stopped by Ctrl-C; in-flight messages were recorded. Run the same command again to resume.');
+  } finally {
+    await store.close();
+  }
 }
 
 async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Awaited<ReturnType<typeof prepareSend>>['prepared'], list: string): Promise<void> {

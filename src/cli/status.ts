@@ -1,9 +1,14 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { issueSlug } from '../issue/load';
-import type { DeliveryState } from '../send/ledger';
+import { DateTime } from 'luxon';
+import type { Config } from '../config';
+import { checkIssueFile, issueSlug } from '../issue/load';
+import type { DeliveryState, Ledger } from '../send/ledger';
+import { planDueRun } from '../schedule/due';
+import { readSchedule, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
 import { UserError } from '../util/errors';
+import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { summary } from './send';
 
@@ -26,6 +31,7 @@ export function statusCommand(ctx: CliContext): Command {
             const state = s.finishedAt ? `finished ${s.finishedAt}` : 'in progress or stopped (run send again to resume)';
             println(ctx.stdout, `${s.slug}  "${s.subject}"  ${summary(s.counts)}  — ${state}`);
           }
+          await printSchedule(ctx, cfg, ledger);
           return;
         }
         const slug = issueSlug(path.basename(issue));
@@ -44,4 +50,44 @@ export function statusCommand(ctx: CliContext): Command {
         await store.close();
       }
     });
+}
+
+/** Issues with a send_at, oldest first: when each goes out (local time) and where it stands. */
+async function printSchedule(ctx: CliContext, cfg: Config, ledger: Ledger): Promise<void> {
+  const now = ctx.now();
+  const { issues, unreadable } = await readSchedule(cfg, ledger, now);
+  if (issues.length === 0 && unreadable.length === 0) return;
+  const zone = cfg.publication.timezone;
+  println(ctx.stdout);
+  println(ctx.stdout, `scheduled issues (send_at in ${zone}):`);
+  const width = Math.max(...issues.map((i) => i.file.length), ...unreadable.map((u) => u.file.length));
+  for (const item of issues) {
+    println(ctx.stdout, `  ${item.file.padEnd(width)}  ${item.sendAt.toFormat('ccc yyyy-MM-dd HH:mm')}  ${describeState(item, cfg, now)}`);
+  }
+  for (const u of unreadable) println(ctx.stdout, `  ${u.file.padEnd(width)}  send_at "${u.value}" cannot be used: run \`newsletter check ${u.file}\``);
+}
+
+function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
+  const base = DateTime.fromJSDate(now);
+  const relative = item.sendAt.toRelative({ base });
+  switch (item.state) {
+    case 'scheduled':
+      return `scheduled (${relative})`;
+    case 'due': {
+      // An issue with errors is never sent; say so before the timer finds out.
+      const errors = hasErrors(checkIssueFile(item.absolutePath, cfg.publication.timezone, item.file).problems);
+      return `due (${relative}; the next \`send --due\` sends it)${errors ? ` — has errors, will not be sent: run \`newsletter check ${item.file}\`` : ''}`;
+    }
+    case 'stale':
+      return `stale (${relative}, more than stale_after_hours ${cfg.publication.send.stale_after_hours} late; not sent automatically: \`newsletter send ${item.file}\` sends it by hand)`;
+    case 'sending':
+      return `sending (${summary(item.send!.counts)})`;
+    case 'stopped': {
+      const resumedOnSchedule = planDueRun([item], now).some((a) => a.kind === 'resume');
+      const next = resumedOnSchedule ? 'the next `send --due` resumes it' : `\`newsletter send ${item.file}\` resumes it`;
+      return `stopped (${summary(item.send!.counts)}; ${next})`;
+    }
+    case 'sent':
+      return `sent ${item.send!.record.finishedAt ?? ''}`.trimEnd();
+  }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
-import { UserError } from '../util/errors';
+import { SendInProgress } from '../util/errors';
 import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
 import { envelopeSender, personalise, type PreparedIssue } from './message';
 import { runDeliveries, type RunnerResult } from './runner';
@@ -106,7 +106,7 @@ async function takeLease(ledger: Ledger, sendId: number, owner: string, now: Dat
     if (await ledger.acquireLease(sendId, owner, until, now)) return;
   }
   const who = holder ? holder.owner.split(':').slice(0, 2).join(' pid ') : 'another process';
-  throw new UserError(
+  throw new SendInProgress(
     `another send of this issue is running (${who}); not sending it twice at once. If that process was killed on another machine, run again after ${holder?.until.toISOString() ?? 'a minute'}.`,
   );
 }

@@ -29,3 +29,14 @@ export class DeliveryStopped extends UserError {
     this.name = 'DeliveryStopped';
   }
 }
+
+/**
+ * Another live process holds the send's lease. `send <issue>` reports it as a refusal (exit 1);
+ * `send --due` recognises it and skips the issue quietly, since an overlapping timer run is normal.
+ */
+export class SendInProgress extends UserError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'SendInProgress';
+  }
+}
