@@ -20,7 +20,12 @@ const CSS = `
 @media (prefers-color-scheme: dark) {
   .nl-body { background-color: #0d1117 !important; }
   .nl-card { background-color: #161b22 !important; }
+  .nl-body > table > tbody > tr > td { background-color: #0d1117 !important; }
   .nl-card p, .nl-card h2, .nl-card h3, .nl-card li, .nl-card .rich { color: #e6edf3 !important; }
+  .nl-card a { color: #9ecbff !important; }
+  .nl-card .nl-header p, .nl-card .nl-header h1, .nl-card .nl-header a { color: #ffffff !important; }
+  .nl-card a.nl-button { color: #ffffff !important; }
+  .nl-card a.nl-button-secondary { color: #e6edf3 !important; }
 }
 `;
 

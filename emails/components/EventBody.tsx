@@ -36,6 +36,7 @@ export function EventBody({ event, color }: { event: EventView; color: string })
         <Button
           key={i}
           href={l.url}
+          className={i === 0 ? 'nl-button' : 'nl-button-secondary'}
           style={
             i === 0
               ? { backgroundColor: color, color: '#ffffff', borderRadius: '4px', padding: '10px 18px', fontSize: '15px', fontWeight: 700, margin: '4px 8px 8px 0' }

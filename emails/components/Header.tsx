@@ -5,7 +5,7 @@ import { FONT } from '../theme';
 export function Header({ view }: { view: IssueView }) {
   const { publication: pub } = view;
   return (
-    <Section style={{ backgroundColor: pub.color, padding: '20px 24px' }}>
+    <Section className="nl-header" style={{ backgroundColor: pub.color, padding: '20px 24px' }}>
       {pub.logoUrl ? (
         <Img src={pub.logoUrl} alt={pub.logoAlt} height="48" style={{ display: 'block', height: '48px', width: 'auto', margin: '0 0 8px' }} />
       ) : (

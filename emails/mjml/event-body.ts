@@ -28,8 +28,8 @@ export function eventBody(event: EventView, color: string): Children {
       h(
         'mj-button',
         i === 0
-          ? { href: l.url, 'background-color': color, color: '#ffffff', 'font-weight': '700' }
-          : { href: l.url, 'background-color': '#ffffff', color: TEXT, border: `2px solid ${color}`, 'inner-padding': '8px 16px' },
+          ? { href: l.url, 'css-class': 'nl-button', 'background-color': color, color: '#ffffff', 'font-weight': '700' }
+          : { href: l.url, 'css-class': 'nl-button-secondary', 'background-color': '#ffffff', color: TEXT, border: `2px solid ${color}`, 'inner-padding': '8px 16px' },
         l.label,
       ),
     ),

@@ -7,7 +7,7 @@ export function header(view: IssueView): Element {
   const { publication: pub } = view;
   return h(
     'mj-section',
-    { 'background-color': pub.color, padding: '20px 24px' },
+    { 'css-class': 'nl-header', 'background-color': pub.color, padding: '20px 24px' },
     h(
       'mj-column',
       {},

@@ -20,6 +20,10 @@ const CSS = constant`
   .nl-body { background-color: #0d1117 !important; }
   .nl-card, .nl-card > table { background-color: #161b22 !important; }
   .nl-card p, .nl-card h2, .nl-card h3, .nl-card li, .nl-card .rich { color: #e6edf3 !important; }
+  .nl-card a { color: #9ecbff !important; }
+  .nl-card .nl-header p, .nl-card .nl-header h1, .nl-card .nl-header a { color: #ffffff !important; }
+  .nl-card .nl-button a { color: #ffffff !important; }
+  .nl-card .nl-button-secondary a { color: #1f2328 !important; }
 }
 `;
 

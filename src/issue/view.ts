@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Publication } from '../config';
 import { googleCalendarUrl, issueUrls, mapUrl } from '../render/calendar-links';
 import { renderMarkdown, type Rich } from '../render/markdown';
+import { darkerPassingShade } from '../render/quality/contrast';
 import { PLACEHOLDERS } from '../render/placeholders';
 import { eventId } from './events';
 import type { Issue, IssueEvent } from './schema';
@@ -113,7 +114,9 @@ export function buildView(issue: Issue, pub: Publication, opts: ViewOptions): Is
     publication: {
       name: pub.name,
       from: pub.from,
-      color: pub.brand.color,
+      // White text sits on the brand colour (header, buttons) and the colour is used for headings
+      // on white: a shade just dark enough for WCAG AA is used when the brand's own is too light.
+      color: darkerPassingShade(pub.brand.color),
       logoUrl: pub.brand.logo_url,
       logoAlt: pub.brand.logo_alt ?? pub.name,
       siteUrl: pub.site_url,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { darkerPassingShade } from '../../src/render/quality/contrast';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from 'cheerio';
@@ -91,7 +92,8 @@ describe('the MJML engine', () => {
     expect($(`a[href="${featured.place!.mapUrl}"]`).text()).toBe('Grand Park (upper level near Grand Ave) – 200 N Grand Ave, LA 90012');
     const button = $('a[href="https://example.org/rsvp/bamazon-rally"]');
     expect(button.text().trim()).toBe('RSVP for the rally');
-    expect(button.closest('td').attr('bgcolor')).toBe(pub.brand.color);
+    // The brand colour, darkened just enough for white text to pass WCAG AA (src/render/quality/contrast.ts).
+    expect(button.closest('td').attr('bgcolor')).toBe(darkerPassingShade(pub.brand.color));
   });
 
   it('gives every event its Add to calendar links', () => {
