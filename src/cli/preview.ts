@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePort, untilStopped } from './server-options';
 import { CONFIG_FILE } from '../config';
 import { issueSlug } from '../issue/load';
 import { UserError } from '../util/errors';
@@ -37,22 +38,4 @@ function findIssueSlug(ctx: CliContext, issue: string): string {
     throw new UserError(`${issue}: no such issue in issues/${known.length ? ` (there are: ${known.join(', ')})` : ' (it is empty)'}`);
   }
   return wanted;
-}
-
-function parsePort(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one).');
-  return Number(value);
-}
-
-/** Resolves on Ctrl-C (SIGINT) or SIGTERM, so the server closes its connections before the exit. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

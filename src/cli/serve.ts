@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePort, untilStopped } from './server-options';
 import { CONFIG_FILE } from '../config';
 import { signingKeyProblems } from '../unsubscribe/token';
 import { UserError } from '../util/errors';
@@ -39,22 +40,4 @@ export function serveCommand(ctx: CliContext): Command {
       await server.close();
       println(ctx.stdout, 'Server stopped.');
     });
-}
-
-function parsePort(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one).');
-  return Number(value);
-}
-
-/** Resolves on Ctrl-C (SIGINT) or SIGTERM (systemd's stop), so open connections are closed first. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
