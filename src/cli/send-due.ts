@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
 import type { Config } from '../config';
 import { planDueRun, type DueAction } from '../schedule/due';
-import { readSchedule, type ScheduledIssue } from '../schedule/schedule';
+import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
 import { DeliveryStopped, IssueError, SendInProgress, UserError } from '../util/errors';
 import { println, type CliContext } from './context';
@@ -98,7 +97,7 @@ export async function sendDue(ctx: CliContext, cfg: Config, opts: SendOptions, s
 }
 
 function describeSendAt(item: ScheduledIssue, zone: string, now: Date): string {
-  const ago = item.sendAt.toRelative({ base: DateTime.fromJSDate(now) });
+  const ago = relativeTime(item.sendAt, now);
   return `send_at ${item.sendAt.toFormat('yyyy-MM-dd HH:mm')} ${zone}, ${ago}`;
 }
 

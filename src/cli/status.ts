@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
 import type { DeliveryState, Ledger } from '../send/ledger';
 import { planDueRun } from '../schedule/due';
-import { readSchedule, type ScheduledIssue } from '../schedule/schedule';
+import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
 import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
@@ -68,8 +67,7 @@ async function printSchedule(ctx: CliContext, cfg: Config, ledger: Ledger): Prom
 }
 
 function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
-  const base = DateTime.fromJSDate(now);
-  const relative = item.sendAt.toRelative({ base });
+  const relative = relativeTime(item.sendAt, now);
   switch (item.state) {
     case 'scheduled':
       return `scheduled (${relative})`;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DateTime } from 'luxon';
+import { Duration, type DateTime } from 'luxon';
 import { isMap, parseDocument } from 'yaml';
 import type { Config } from '../config';
 import { issueSlug } from '../issue/load';
@@ -139,4 +139,22 @@ export function readSendAt(source: string): { ok: boolean; value: string } | und
   if (raw === undefined || raw === null) return undefined;
   const value = String(raw);
   return { ok: LocalDateTime.safeParse(value).success, value };
+}
+
+const RELATIVE_UNITS = ['days', 'hours', 'minutes'] as const;
+
+/**
+ * "in 6 days 23 hours", "10 hours 2 minutes ago": the largest unit and the next one, never rounded
+ * up or down a whole unit (luxon's toRelative says "in 6 days" for nearly seven).
+ */
+export function relativeTime(at: DateTime, now: Date): string {
+  const ms = at.toMillis() - now.getTime();
+  if (Math.abs(ms) < 60_000) return ms >= 0 ? 'in less than a minute' : 'less than a minute ago';
+  const d = Duration.fromMillis(Math.abs(ms)).shiftTo(...RELATIVE_UNITS);
+  const first = RELATIVE_UNITS.findIndex((u) => Math.floor(d.get(u)) > 0);
+  const parts = RELATIVE_UNITS.slice(first, first + 2)
+    .map((u) => [u, Math.floor(d.get(u))] as const)
+    .filter(([, n]) => n > 0)
+    .map(([u, n]) => `${n} ${n === 1 ? u.slice(0, -1) : u}`);
+  return ms >= 0 ? `in ${parts.join(' ')}` : `${parts.join(' ')} ago`;
 }
