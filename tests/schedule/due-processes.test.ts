@@ -25,7 +25,8 @@ describe('send --due from two processes', () => {
 
   it('a run that fires while a slow send is still going skips it with exit 0; everyone gets exactly one message', async () => {
     server = await startSmtpServer();
-    server.delayMs = 100;
+    // About five seconds of sending: time enough for a second process to start on a busy machine.
+    server.delayMs = 250;
     const project = await makeSendProject(40, { smtpUrl: server.url() });
     const slug = scheduleJustPassed(project);
 
