@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { Config } from '../config';
+import { buildIssue } from '../render/build';
 import { runCampaign, type CampaignReport } from '../send/campaign';
 import type { DeliveryCounts } from '../send/ledger';
 import { envelopeSender, personalise } from '../send/message';
@@ -74,6 +75,10 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     if (audience === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
     await confirm(ctx, opts, `Send "${prepared.rendered.subject}" to ${audience.toLocaleString('en-US')} subscriber${audience === 1 ? '' : 's'}${existing ? ' (resuming)' : ''}?`);
 
+    // Publish what is being sent: the web version and .ics files that the email links to, served
+    // by `newsletter serve` from dist/<issue>/.
+    await buildIssue({ config: cfg, file: path.resolve(ctx.cwd, file), display: file, engine: opts.engine, now: DateTime.fromJSDate(ctx.now()) });
+
     const transport = createTransport(cfg, slug);
     const progress = progressReporter(ctx);
     const controller = new AbortController();
@@ -89,7 +94,8 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
         signal: controller.signal,
         resendUnknown: opts.resendUnknown,
         now: ctx.now,
-        onStart: ({ counts: c, interrupted, requeued }) => {
+        onStart: ({ counts: c, interrupted, requeued, contentChanged }) => {
+          if (contentChanged) println(ctx.stderr, 'note: the issue changed since this send started; the subscribers still pending get the new version.');
           if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
           if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
           progress.start(total(c), c, transport.description);

@@ -22,7 +22,7 @@ export interface CampaignInput {
   signal: AbortSignal;
   resendUnknown?: boolean;
   now?: () => Date;
-  onStart?: (info: { send: SendRecord; created: boolean; counts: DeliveryCounts; interrupted: number; requeued: number }) => void;
+  onStart?: (info: { send: SendRecord; created: boolean; counts: DeliveryCounts; interrupted: number; requeued: number; contentChanged: boolean }) => void;
   onProgress?: (counts: DeliveryCounts) => void;
 }
 
@@ -62,7 +62,8 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
   try {
     const interrupted = await ledger.markInterruptedUnknown(send.id, now());
     const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
-    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued });
+    const contentChanged = !created && send.contentHash !== hash;
+    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued, contentChanged });
 
     const pub = config.publication;
     const from = envelopeSender(pub);

@@ -30,3 +30,13 @@ describe('send to the local outbox', () => {
     expect(fs.readdirSync(dir)).toHaveLength(12);
   });
 });
+
+describe('what a send publishes', () => {
+  it('builds the web version and calendars of what it sends into dist/<issue>/', async () => {
+    const project = await makeSendProject(2);
+    expect((await send(project)).code).toBe(0);
+    const dist = path.join(project.dir, 'dist', '2021-03-22');
+    expect(fs.readFileSync(path.join(dist, 'web.html'), 'utf8')).toContain('Pass the PRO Act Planning Meeting');
+    expect(fs.existsSync(path.join(dist, 'events.ics'))).toBe(true);
+  });
+});

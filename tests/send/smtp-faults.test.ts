@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { runCli } from '../helpers/cli';
 import { spawnCli, waitFor } from '../helpers/process';
 import { makeSendProject, send } from '../helpers/send-project';
@@ -21,10 +22,15 @@ describe('send faults', () => {
     expect(down.stderr).toContain('Nothing is lost: run the same command again to resume.');
     expect(down.stderr).not.toMatch(/\n\s+at /);
 
+    // A correction made before the resumed run is what the rest get, and the editor is told.
+    const issue = `${project.dir}/issues/2021-03-22.yaml`;
+    fs.writeFileSync(issue, fs.readFileSync(issue, 'utf8').replace('title: DSA 101', 'title: DSA 101 (new room)'));
     server = await startSmtpServer({ port });
     const up = await send(project);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('4 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
+    expect(up.stderr).toContain('note: the issue changed since this send started');
+    expect(server.received.every((m) => m.raw.includes('DSA 101 (new room)'))).toBe(true);
     expect([...perRecipient(server.received).values()]).toEqual([1, 1, 1, 1]);
   });
 
