@@ -231,8 +231,14 @@ async function composeTemplate(prepared: PreparedIssue, sample: Recipient, opts:
 
 function encodePart(rendered: string, encoding: EncodedPart['encoding']): EncodedPart {
   const { pieces, slots } = cutAtPlaceholders(rendered);
-  return { encoding, pieces, slots, encodedPieces: encoding === 'quoted-printable' ? pieces.map((p) => Buffer.from(encodeQp(p), 'latin1')) : [] };
+  // Quoted-printable keeps line breaks as they are; SMTP needs CRLF and nodemailer's connection
+  // rewrites bare ones on the wire, copying the message. Writing CRLF here sends the same bytes
+  // without that copy, and a DKIM signature covers exactly what goes on the wire.
+  const encodedPieces = encoding === 'quoted-printable' ? pieces.map((p) => Buffer.from(encodeQp(p.replace(BARE_LINE_BREAK, '\r\n')), 'latin1')) : [];
+  return { encoding, pieces, slots, encodedPieces };
 }
+
+const BARE_LINE_BREAK = /\r\n|\r|\n/g;
 
 const PLACEHOLDER_NAMES = new Map<string, keyof typeof PLACEHOLDERS>(Object.entries(PLACEHOLDERS).map(([name, text]) => [text, name as keyof typeof PLACEHOLDERS]));
 const ANY_PLACEHOLDER = new RegExp([...PLACEHOLDER_NAMES.keys()].map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
