@@ -127,6 +127,8 @@ async function benchDeliver(messageBytes) {
     const ours = await worker('deliver-ours.js', [project.dir, project.env.SMTP_URL]);
     step(`nodemailer pool with Promise.all: ${DELIVERY_MESSAGES} messages`);
     const plain = await worker('deliver-nodemailer.js', [project.dir, sink.port, DELIVERY_MESSAGES]);
+    step(`nodemailer pool, prebuilt raw MIME, no ledger: ${DELIVERY_MESSAGES} messages`);
+    const rawPool = await worker('deliver-nodemailer.js', [project.dir, sink.port, DELIVERY_MESSAGES, 'raw']);
     step(`smtp-source: ${DELIVERY_MESSAGES} messages of ${messageBytes} bytes`);
     const source = smtpSource(sink.port, DELIVERY_MESSAGES, messageBytes);
     const rate = (r) => (r.sent / r.ms) * 1000;
@@ -136,6 +138,7 @@ async function benchDeliver(messageBytes) {
       messageBytes,
       ours: { ...ours, perSecond: rate(ours) },
       nodemailerPool: { ...plain, perSecond: rate(plain) },
+      rawPool: { ...rawPool, perSecond: rate(rawPool) },
       smtpSource: { ...source, perSecond: rate(source) },
       oursVsNodemailer: rate(ours) / rate(plain),
       oursVsSmtpSource: rate(ours) / rate(source),
@@ -202,9 +205,11 @@ function table(results) {
     const n = `${fmt(d.messages)} msgs, ${d.connections} conns`;
     rows.push([`delivery, ours (ledger on), ${n}`, `${fmt(d.ours.perSecond)} msg/s`, '', '']);
     rows.push([`delivery, nodemailer pool + Promise.all`, `${fmt(d.nodemailerPool.perSecond)} msg/s`, '', '']);
+    rows.push([`delivery, the same pool with prebuilt raw MIME, no ledger`, `${fmt(d.rawPool.perSecond)} msg/s`, '', '']);
     rows.push([`delivery, Postfix smtp-source (ceiling)`, `${fmt(d.smtpSource.perSecond)} msg/s`, '', '']);
     rows.push(['  ours / nodemailer pool', `${fmt(d.oursVsNodemailer, 2)}×`, `≥ ${TARGETS.vsNodemailer}×`, mark(d.oursVsNodemailer >= TARGETS.vsNodemailer)]);
     rows.push(['  ours / smtp-source', `${fmt(d.oursVsSmtpSource * 100)} %`, `≥ ${TARGETS.vsSmtpSource * 100} %`, mark(d.oursVsSmtpSource >= TARGETS.vsSmtpSource)]);
+    rows.push(['  raw pool / smtp-source (nodemailer’s own ceiling)', `${fmt((d.rawPool.perSecond / d.smtpSource.perSecond) * 100)} %`, '', '']);
   }
   if (scale) {
     for (const s of scale.sizes) {
