@@ -9,6 +9,7 @@ import { emailUnavailable, ENGINES, homePage, issueHref, issuePage, notFoundPage
 import { PreviewProject } from './project';
 import { loadRenderer, reloadTemplates, templatesDir } from './templates';
 import { watchProject, type Change } from './watcher';
+import { decodePathSegment } from '../path-segment';
 
 /**
  * `newsletter preview`: a local web app showing each issue as the inbox would, with live reload.
@@ -228,14 +229,8 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
 function splitPath(pathname: string): string[] | undefined {
   const parts: string[] = [];
   for (const raw of pathname.split('/').filter((s) => s !== '')) {
-    let part: string;
-    try {
-      part = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    // Names are only ever compared with listings, but nothing that looks like a path goes further.
-    if (part === '.' || part === '..' || /[/\\\0]/.test(part)) return undefined;
+    const part = decodePathSegment(raw);
+    if (part === undefined) return undefined;
     parts.push(part);
   }
   return parts;

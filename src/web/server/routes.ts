@@ -1,4 +1,5 @@
 import type { IssueFile } from './issues';
+import { decodePathSegment } from '../path-segment';
 
 /**
  * The public server's routes, matched on path segments. Each segment is percent-decoded on its
@@ -34,7 +35,7 @@ export function allowedMethods(route: Route): readonly string[] {
 export function matchRoute(rawUrl: string): Route | undefined {
   if (!rawUrl.startsWith('/')) return undefined;
   const pathname = rawUrl.split(/[?#]/, 1)[0]!;
-  const segments = pathname.slice(1).split('/').map(decodeSegment);
+  const segments = pathname.slice(1).split('/').map(decodePathSegment);
   if (segments.some((s) => s === undefined)) return undefined;
   const parts = segments as string[];
 
@@ -47,15 +48,4 @@ export function matchRoute(rawUrl: string): Route | undefined {
   if (b === 'events.ics' && c === undefined) return { name: 'issue', slug: a, file: { kind: 'week-ics' } };
   if (b === 'events' && c && c.endsWith('.ics')) return { name: 'issue', slug: a, file: { kind: 'event-ics', id: c.slice(0, -'.ics'.length) } };
   return undefined;
-}
-
-function decodeSegment(raw: string): string | undefined {
-  let part: string;
-  try {
-    part = decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-  if (part === '.' || part === '..' || /[/\\\0]/.test(part)) return undefined;
-  return part;
 }
