@@ -153,8 +153,10 @@ describe('send faults', () => {
 
   it('two sends of the same issue started at once: one refuses, and nobody gets two', async () => {
     server = await startSmtpServer();
-    server.delayMs = 30;
-    const project = await makeSendProject(30, { smtpUrl: server.url() });
+    // Slow enough (60 messages, 80 ms each, 2 connections: over 2 s) that the two processes,
+    // however unevenly they start up, overlap.
+    server.delayMs = 80;
+    const project = await makeSendProject(60, { smtpUrl: server.url() });
     const a = spawnCli(['send', 'issues/2021-03-22.yaml', '--yes'], { cwd: project.dir, env: project.env });
     const b = spawnCli(['send', 'issues/2021-03-22.yaml', '--yes'], { cwd: project.dir, env: project.env });
     const codes = await Promise.all([a.exited, b.exited]);
@@ -163,7 +165,7 @@ describe('send faults', () => {
     expect((a.stderr() + b.stderr())).toContain('another send of this issue is running');
     expect(refused).toBeDefined();
     const counts = perRecipient(server.received);
-    expect(counts.size).toBe(30);
+    expect(counts.size).toBe(60);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
