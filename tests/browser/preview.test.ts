@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshotPath } from '../helpers/browser';
 import { makeProject, runCli } from '../helpers/cli';
 import { startPreviewServer, type PreviewServer } from '../../src/web/preview/server';
+import { eventually } from '../helpers/process';
 
 /** The editor's view: the preview in real Chromium, files changed on disk as an editor saves them. */
 
@@ -141,16 +142,3 @@ describe('preview in Chromium', () => {
   });
 });
 
-/** Polls until the assertion passes (the frame reloads asynchronously); fails with the last error. */
-async function eventually<T>(get: () => Promise<T>, check: (value: T) => void, timeoutMs = RELOAD_WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check(await get());
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

@@ -32,3 +32,17 @@ export async function waitFor(condition: () => boolean, timeoutMs = 20_000, what
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Polls until the assertion passes (files are watched, frames reload, asynchronously); fails with the last error. */
+export async function eventually<T>(get: () => Promise<T>, check: (value: T) => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check(await get());
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeProject, REPO_ROOT } from '../helpers/cli';
+import { eventually } from '../helpers/process';
 
 /**
  * `newsletter preview` as an editor runs it: a real process, stopped with Ctrl-C (SIGINT).
@@ -92,16 +93,3 @@ describe('newsletter preview (process)', () => {
   });
 });
 
-/** Polls until the assertion passes (files are watched asynchronously); fails with the last error after ~10 s. */
-async function eventually<T>(get: () => Promise<T>, check: (value: T) => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check(await get());
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

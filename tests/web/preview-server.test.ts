@@ -8,6 +8,7 @@ import { loadIssueFile } from '../../src/issue/load';
 import { loadConfig } from '../../src/config';
 import { UserError } from '../../src/util/errors';
 import { startPreviewServer, type PreviewServer } from '../../src/web/preview/server';
+import { eventually } from '../helpers/process';
 
 /** A raw GET: the path goes on the wire exactly as written (fetch would normalise `..`). */
 function rawGet(server: PreviewServer, pathOnWire: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -237,7 +238,7 @@ describe('preview server with hostile or broken files', () => {
     const email = await rawGet(server, '/issues/2021-03-22/email.html');
     expect(email.body).toContain('This issue has errors');
     fs.writeFileSync(file, good);
-    await expectEventually(async () => (await rawGet(server!, '/issues/2021-03-22')).body, (body) => expect(body).toContain('<iframe'));
+    await eventually(async () => (await rawGet(server!, '/issues/2021-03-22')).body, (body) => expect(body).toContain('<iframe'));
   });
 
   it('shows the errors of a broken newsletter.yaml on every issue, by that file’s name', async () => {
@@ -276,10 +277,10 @@ describe('live reload events', () => {
       res.on('data', (d: string) => events.push(d));
     });
     try {
-      await expectEventually(async () => events.join(''), (s) => expect(s).toContain('retry:'));
+      await eventually(async () => events.join(''), (s) => expect(s).toContain('retry:'));
       const file = path.join(dir, SEED);
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('title: DSA 101', 'title: DSA 102 for new members'));
-      await expectEventually(async () => events.join(''), (s) => expect(s).toMatch(/event: change\ndata: \{"kinds":\["issue"\]\}/));
+      await eventually(async () => events.join(''), (s) => expect(s).toMatch(/event: change\ndata: \{"kinds":\["issue"\]\}/));
       const page = await rawGet(server, '/issues/2021-03-22/email.html');
       expect(page.body).toContain('DSA 102 for new members');
     } finally {
@@ -316,16 +317,3 @@ function escapeForHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Polls until the assertion passes (files are watched asynchronously); fails with the last error after ~10 s. */
-async function expectEventually<T>(get: () => Promise<T>, check: (value: T) => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check(await get());
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
