@@ -5,7 +5,6 @@
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -13,7 +12,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const LIB = path.join(ROOT, 'lib', 'src');
 const CLI = path.join(ROOT, 'bin', 'newsletter.js');
 const SEED_ISSUE = 'issues/2021-03-22.yaml';
-const SMTP_SINK = '/usr/sbin/smtp-sink';
+const { SMTP_SINK, startSmtpSink } = require('../smtp-sink');
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
 /** Records the child's peak RSS when it exits (loaded with --require). */
 const RSS_HOOK = path.join(__dirname, 'report-rss.js');
@@ -96,51 +95,6 @@ async function runCliOk(args, opts) {
   const r = await runCli(args, opts);
   if (r.code !== 0) throw new Error(`newsletter ${args.join(' ')} exited ${r.code}:\n${r.stderr || r.stdout}`);
   return r;
-}
-
-/** Starts smtp-sink on a free loopback port; it accepts every message and discards it. */
-async function startSmtpSink() {
-  const port = await freePort();
-  // As root, smtp-sink must be told which user to drop to after binding.
-  const args = [...(os.userInfo().uid === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '256'];
-  const child = spawn(SMTP_SINK, args, { stdio: 'ignore' });
-  await waitForPort(port);
-  return {
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`smtp-sink did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 module.exports = {

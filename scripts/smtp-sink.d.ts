@@ -1,0 +1,6 @@
+export declare const SMTP_SINK: string;
+export interface SmtpSink {
+  port: number;
+  stop(): Promise<void>;
+}
+export declare function startSmtpSink(): Promise<SmtpSink>;
