@@ -5,25 +5,17 @@ import { FeaturedEvent } from './components/FeaturedEvent';
 import { Footer } from './components/Footer';
 import { Header } from './components/Header';
 import { Rich } from './components/Rich';
-import { FONT, PAGE, TEXT } from './theme';
+import { FONT, PAGE, SHARED_CSS, SHARED_DARK_CSS, TEXT } from './theme';
 
 /**
- * Classes for what inline styles cannot do: spacing inside editor Markdown, long words on narrow
- * phones, and dark mode for clients that honour prefers-color-scheme (Apple Mail, iOS).
- * Clients that drop <style> (some Gmail apps) still get the inline styles.
+ * The shared rules (./theme), plus React Email's own markup: its Body draws the page colour on an
+ * inner cell, and its buttons are the links themselves. Clients that drop <style> (some Gmail
+ * apps) still get the inline styles.
  */
-const CSS = `
-.rich p { margin: 0 0 12px; font-size: 16px; line-height: 24px; }
-.rich ul, .rich ol { margin: 0 0 12px; padding-left: 22px; font-size: 16px; line-height: 24px; }
-.rich a { color: inherit; text-decoration: underline; }
-.nl-card { word-wrap: break-word; overflow-wrap: break-word; }
-@media (prefers-color-scheme: dark) {
-  .nl-body { background-color: #0d1117 !important; }
+const CSS = `${SHARED_CSS}
+@media (prefers-color-scheme: dark) {${SHARED_DARK_CSS}
   .nl-card { background-color: #161b22 !important; }
   .nl-body > table > tbody > tr > td { background-color: #0d1117 !important; }
-  .nl-card p, .nl-card h2, .nl-card h3, .nl-card li, .nl-card .rich { color: #e6edf3 !important; }
-  .nl-card a { color: #9ecbff !important; }
-  .nl-card .nl-header p, .nl-card .nl-header h1, .nl-card .nl-header a { color: #ffffff !important; }
   .nl-card a.nl-button { color: #ffffff !important; }
   .nl-card a.nl-button-secondary { color: #e6edf3 !important; }
 }

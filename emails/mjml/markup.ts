@@ -54,12 +54,13 @@ export function rich(value: Rich): TrustedHtml {
 }
 
 /**
- * Markup written in the template's own source, such as its style sheet, which must keep its `>`
- * and quotes. A tagged template with no `${}` slots, so no value can be interpolated into it.
+ * A style sheet from the templates' own constants (../theme and this folder), never from YAML.
+ * It may not contain `<`, so nothing in it can close the <mj-style> it goes into.
  */
-export function constant(strings: TemplateStringsArray, ...values: never[]): TrustedHtml {
-  if (values.length || strings.length !== 1) throw new Error('constant markup takes no interpolated values');
-  return { trustedHtml: strings[0]! };
+export function styleSheet(...parts: string[]): TrustedHtml {
+  const css = parts.join('\n');
+  if (css.includes('<')) throw new Error('a style sheet cannot contain "<"');
+  return { trustedHtml: css };
 }
 
 /** Inline CSS from a style object ({ fontSize: '16px' } → "font-size:16px"); the result is escaped like any attribute. */

@@ -1,31 +1,24 @@
 import type { IssueView } from '../../src/issue/view';
-import { FONT, PAGE, TEXT } from '../theme';
+import { FONT, PAGE, SHARED_CSS, SHARED_DARK_CSS, TEXT } from '../theme';
 import { eventSection } from './event-section';
 import { featuredEvent } from './featured-event';
 import { footer } from './footer';
 import { header } from './header';
-import { constant, h, rich, serialize } from './markup';
+import { h, rich, serialize, styleSheet } from './markup';
 
 /**
- * The same classes as emails/Newsletter.tsx: spacing inside editor Markdown, long words on narrow
- * phones, and dark mode for clients that honour prefers-color-scheme. MJML draws a section as a
- * <div> around a <table>, so the card colour is set on both.
+ * The shared rules (../theme), plus MJML's own markup: it draws a section as a <div> around a
+ * <table>, so the card colour is set on both, and a button's class sits on the cell around its link.
  */
-const CSS = constant`
-.rich p { margin: 0 0 12px; font-size: 16px; line-height: 24px; }
-.rich ul, .rich ol { margin: 0 0 12px; padding-left: 22px; font-size: 16px; line-height: 24px; }
-.rich a { color: inherit; text-decoration: underline; }
-.nl-card { word-wrap: break-word; overflow-wrap: break-word; }
-@media (prefers-color-scheme: dark) {
-  .nl-body { background-color: #0d1117 !important; }
-  .nl-card, .nl-card > table { background-color: #161b22 !important; }
-  .nl-card p, .nl-card h2, .nl-card h3, .nl-card li, .nl-card .rich { color: #e6edf3 !important; }
-  .nl-card a { color: #9ecbff !important; }
-  .nl-card .nl-header p, .nl-card .nl-header h1, .nl-card .nl-header a { color: #ffffff !important; }
+const CSS = styleSheet(
+  SHARED_CSS,
+  '@media (prefers-color-scheme: dark) {',
+  SHARED_DARK_CSS,
+  `  .nl-card, .nl-card > table { background-color: #161b22 !important; }
   .nl-card .nl-button a { color: #ffffff !important; }
   .nl-card .nl-button-secondary a { color: #1f2328 !important; }
-}
-`;
+}`,
+);
 
 /** The whole email as MJML markup (as emails/Newsletter.tsx): every YAML value escaped by ./markup. */
 export function newsletterMjml(view: IssueView): string {
