@@ -1,7 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Engine } from '../../config';
-import { UserError } from '../../util/errors';
 import { CLIENT_SCRIPT, STYLE_SHEET } from './assets';
 import { asDarkMode, withLinksInNewTab } from './email-document';
 import { listOutbox, readOutboxMessage } from './outbox';
@@ -10,6 +8,7 @@ import { PreviewProject } from './project';
 import { loadRenderer, reloadTemplates, templatesDir } from './templates';
 import { watchProject, type Change } from './watcher';
 import { decodePathSegment } from '../path-segment';
+import { listen, type ListeningServer } from '../listen';
 
 /**
  * `newsletter preview`: a local web app showing each issue as the inbox would, with live reload.
@@ -71,12 +70,7 @@ export interface PreviewServerOptions {
   now?: () => Date;
 }
 
-export interface PreviewServer {
-  /** http://127.0.0.1:3000 */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type PreviewServer = ListeningServer;
 
 export async function startPreviewServer(opts: PreviewServerOptions): Promise<PreviewServer> {
   const host = opts.host ?? DEFAULT_HOST;
@@ -191,26 +185,18 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      watcher.close();
-      if (err.code === 'EADDRINUSE') reject(new UserError(`port ${opts.port ?? DEFAULT_PORT} on ${host} is already in use; choose another with --port (--port 0 picks a free one)`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such address on this machine (try --host 127.0.0.1)`));
-      else if (err.code === 'EACCES') reject(new UserError(`not allowed to listen on port ${opts.port ?? DEFAULT_PORT}; use a port above 1024`));
-      else reject(err);
-    };
-    server.once('error', onError);
-    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let address: { port: number; url: string };
+  try {
+    address = await listen(server, opts.port ?? DEFAULT_PORT, host);
+  } catch (err) {
+    watcher.close();
+    throw err;
+  }
+  const { port, url } = address;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {

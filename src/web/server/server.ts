@@ -1,16 +1,15 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../../config';
 import { openStore, type Store } from '../../store';
 import { checkAddress } from '../../subscribers/address';
 import { maskAddress } from '../../unsubscribe/mask';
 import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
-import { UserError } from '../../util/errors';
 import { declaredTooLarge, readForm } from './body';
 import { PublishedIssues, type PublishedFile } from './issues';
-import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, testMessagePage, unsubscribedPage, type PageStyle } from './pages';
+import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, testMessagePage, unsubscribedPage } from './pages';
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
+import { listen, type ListeningServer } from '../listen';
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
@@ -79,12 +78,7 @@ export interface PublicServerOptions {
   now?: () => Date;
 }
 
-export interface PublicServer {
-  /** http://127.0.0.1:8080 */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type PublicServer = ListeningServer;
 
 export async function startPublicServer(opts: PublicServerOptions): Promise<PublicServer> {
   const { config } = opts;
@@ -207,18 +201,18 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     refuse(req, res, 404, 'Page not found', 'This link is not valid. Nothing was changed.');
   }
 
+  let address: { port: number; url: string };
   try {
-    await listen(server, opts.port ?? DEFAULT_PORT, host);
+    address = await listen(server, opts.port ?? DEFAULT_PORT, host);
   } catch (err) {
     if (ownStore) await store.close();
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const { port, url } = address;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -244,20 +238,4 @@ function sendIssueFile(res: http.ServerResponse, web: boolean, file: PublishedFi
 function send(res: http.ServerResponse, status: number, type: string, body: Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': body.length, ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${host} is already in use; choose another with --port (--port 0 picks a free one)`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such address on this machine (try --host 127.0.0.1)`));
-      else if (err.code === 'EACCES') reject(new UserError(`not allowed to listen on port ${port}; use a port above 1024 and let the reverse proxy listen on 443`));
-      else reject(err);
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
