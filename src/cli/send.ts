@@ -14,6 +14,7 @@ import { checkAddress } from '../subscribers/address';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { DeliveryStopped, UserError } from '../util/errors';
 import { config, println, type CliContext } from './context';
+import { issueFileArgument } from './issue-arg';
 import { sendDue } from './send-due';
 import { engineOption } from './options';
 
@@ -29,7 +30,7 @@ export interface SendOptions {
 export function sendCommand(ctx: CliContext): Command {
   return new Command('send')
     .description('send an issue to the subscribers (or test-send it with --to); --due sends what is scheduled')
-    .argument('[issue]', 'the issue file, e.g. issues/2021-03-22.yaml (or --due instead)')
+    .argument('[issue]', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22 (or --due instead)')
     .option('--due', 'send every issue whose send_at has come and that is not sent yet (for cron and timers; needs --yes)')
     .option('--to <addresses>', 'test send to these comma-separated addresses only ([TEST] subject, no ledger)')
     .option('--dry-run', 'show who would get it; send nothing')
@@ -44,13 +45,13 @@ export function sendCommand(ctx: CliContext): Command {
         return sendDue(ctx, cfg, opts, (issueFile) => sendIssue(ctx, cfg, issueFile, opts));
       }
       if (file === undefined) throw new UserError('name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due to send the issues whose send_at has come', 2);
-      return sendIssue(ctx, config(ctx), file, opts);
+      return sendIssue(ctx, config(ctx), issueFileArgument(ctx, file), opts);
     });
 }
 
 /** One issue: a test send (--to), a dry run, or the send to the subscribers (begun or resumed). */
 async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendOptions): Promise<void> {
-  const { slug, prepared } = await prepareSend(cfg, path.resolve(ctx.cwd, file), file, opts.engine, DateTime.fromJSDate(ctx.now()));
+  const { slug, prepared } = await prepareSend(cfg, path.resolve(ctx.cwd, file), file, opts.engine, DateTime.fromJSDate(ctx.now()), { test: opts.to !== undefined });
   if (opts.to !== undefined) return testSend(ctx, cfg, slug, prepared, opts.to);
 
   if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {

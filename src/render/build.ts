@@ -33,7 +33,7 @@ export const SAMPLE_RECIPIENT = { id: 0, address: 'subscriber@example.org', name
 export async function buildIssue(opts: { config: Config; file: string; display?: string; engine?: Engine; outDir?: string; now?: DateTime }): Promise<BuildResult> {
   const { config } = opts;
   const display = opts.display ?? opts.file;
-  const loaded = loadIssueFile(opts.file, config.publication.timezone, display);
+  const loaded = loadIssueFile(opts.file, config.publication.timezone, display, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
   const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now });
   const rendered = await renderIssue(view, engine);

@@ -9,9 +9,19 @@ import { createOutboxTransport } from './outbox-transport';
 import { createSmtpTransport } from './smtp-transport';
 import type { Transport } from './transport';
 
-/** Loads (errors stop here), renders once, and compiles the per-recipient placeholders. */
-export async function prepareSend(config: Config, file: string, display: string, engine: Engine | undefined, now: DateTime): Promise<{ slug: string; prepared: PreparedIssue }> {
-  const loaded = loadIssueFile(file, config.publication.timezone, display);
+/**
+ * Loads (errors stop here), renders once, and compiles the per-recipient placeholders. A send to
+ * the members (`test: false`) also refuses the skeleton's texts and example links (lint's send-time rule).
+ */
+export async function prepareSend(
+  config: Config,
+  file: string,
+  display: string,
+  engine: Engine | undefined,
+  now: DateTime,
+  opts: { test?: boolean } = {},
+): Promise<{ slug: string; prepared: PreparedIssue }> {
+  const loaded = loadIssueFile(file, config.publication.timezone, display, { sending: !opts.test, siteUrl: config.publication.site_url });
   const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now });
   const rendered = await renderIssue(view, engine ?? config.publication.engine);
   return { slug: loaded.slug, prepared: prepareIssue(rendered) };
