@@ -1,3 +1,4 @@
+import type { FeedbackStore } from '../bounces/store';
 import type { Ledger } from '../send/ledger';
 import type { Address } from '../subscribers/address';
 
@@ -91,6 +92,8 @@ export interface Store {
   readonly subscribers: SubscriberStore;
   /** Sends and deliveries, as the campaign runner needs them. */
   readonly ledger: Ledger;
+  /** Bounces and complaints: what happened to deliveries after they were sent. */
+  readonly feedback: FeedbackStore;
   /** How many subscribers a send started now would go to: active, minus suppressions. */
   audienceSize(): Promise<number>;
   /** Where the data lives, for messages (a file path for SQLite). */
