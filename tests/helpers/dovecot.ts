@@ -167,6 +167,13 @@ service auth-worker {
 
   let n = 0;
   const folderPath = (folder = 'INBOX') => (folder === 'INBOX' ? maildir : path.join(maildir, `.${folder}`));
+  const files = (folder?: string): string[] => {
+    const target = folderPath(folder);
+    return ['new', 'cur'].flatMap((s) => {
+      const d = path.join(target, s);
+      return fs.existsSync(d) ? fs.readdirSync(d).sort().map((f) => path.join(s, f)) : [];
+    });
+  };
   return {
     port,
     user,
@@ -180,16 +187,8 @@ service auth-worker {
       fs.writeFileSync(file, raw);
       if (os.userInfo().uid === 0) chownTree(target);
     },
-    messages(folder) {
-      return this.files(folder).map((f) => fs.readFileSync(path.join(folderPath(folder), f)));
-    },
-    files(folder) {
-      const target = folderPath(folder);
-      return ['new', 'cur'].flatMap((s) => {
-        const d = path.join(target, s);
-        return fs.existsSync(d) ? fs.readdirSync(d).sort().map((f) => path.join(s, f)) : [];
-      });
-    },
+    messages: (folder) => files(folder).map((f) => fs.readFileSync(path.join(folderPath(folder), f))),
+    files,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
