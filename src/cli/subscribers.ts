@@ -21,6 +21,10 @@ const RISK: Partial<Record<SuppressionReason, string>> = {
   bounced: 'Mailing an address that bounces again counts against the sender: providers slow down or block all of our mail when the bounce rate rises. Check the address with the person first.',
   complained: 'A spam complaint is the strongest signal providers have; Gmail and Yahoo block senders above 0.3% complaints. Only resubscribe someone who asked for it themselves.',
 };
+/** Suppression reasons `list --status` also takes: the ones bounce processing sets. */
+const LISTED_SUPPRESSIONS = ['bounced', 'complained'] as const;
+type ListedSuppression = (typeof LISTED_SUPPRESSIONS)[number];
+const isListedSuppression = (s: string | undefined): s is ListedSuppression => (LISTED_SUPPRESSIONS as readonly (string | undefined)[]).includes(s);
 
 /** The export's header; `subscribers import` reads the same file back. */
 const CSV_COLUMNS = ['email', 'name', 'status'];
@@ -76,16 +80,17 @@ export function subscribersCommand(ctx: CliContext): Command {
     .addCommand(
       sub('list')
         .description('list subscribers, in address order')
-        .addOption(new Option('--status <status>', 'only subscribers with this status').choices(SUBSCRIBER_STATUSES))
+        .addOption(new Option('--status <status>', 'only subscribers with this status (bounced, complained: suppressed for that reason)').choices([...SUBSCRIBER_STATUSES, ...LISTED_SUPPRESSIONS]))
         .option('--plain', 'one address per line, nothing else (for scripts)')
-        .action(async (opts: { status?: SubscriberStatus; plain?: boolean }) => {
+        .action(async (opts: { status?: SubscriberStatus | ListedSuppression; plain?: boolean }) => {
           await withStore(ctx, async (store) => {
-            const rows = () => store.subscribers.list({ status: opts.status });
+            const filter = isListedSuppression(opts.status) ? { suppression: opts.status } : { status: opts.status };
+            const rows = () => store.subscribers.list(filter);
             if (opts.plain) {
               for await (const s of rows()) println(ctx.stdout, s.email);
               return;
             }
-            await printTable(ctx, rows, opts.status);
+            await printTable(ctx, rows, opts.status, isListedSuppression(opts.status) ? opts.status : undefined);
           });
         }),
     )
@@ -98,6 +103,8 @@ export function subscribersCommand(ctx: CliContext): Command {
             println(ctx.stdout, `active: ${c.active}`);
             println(ctx.stdout, `unsubscribed: ${c.unsubscribed}`);
             println(ctx.stdout, `suppressed: ${c.suppressed}`);
+            println(ctx.stdout, `  bounced: ${c.bounced}`);
+            println(ctx.stdout, `  complained: ${c.complained}`);
           });
         }),
     )
@@ -249,7 +256,7 @@ function shorten(s: string, max: number): string {
 }
 
 /** Two passes over the list (widths, then rows) so the table is aligned without holding it. */
-async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>, status?: SubscriberStatus): Promise<void> {
+async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>, status?: string, shownStatus?: string): Promise<void> {
   let emailWidth = 'email'.length;
   let nameWidth = 'name'.length;
   let n = 0;
@@ -265,7 +272,7 @@ async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>
   const line = (email: string, name: string, st: string, added: string) =>
     `${shorten(email, MAX_EMAIL_COLUMN).padEnd(emailWidth)}  ${shorten(name, MAX_NAME_COLUMN).padEnd(nameWidth)}  ${st.padEnd(12)}  ${added}`.trimEnd();
   println(ctx.stdout, line('email', 'name', 'status', 'added'));
-  for await (const s of rows()) println(ctx.stdout, line(s.email, s.name ?? '', s.status, s.addedAt.slice(0, 10)));
+  for await (const s of rows()) println(ctx.stdout, line(s.email, s.name ?? '', shownStatus ?? s.status, s.addedAt.slice(0, 10)));
   println(ctx.stdout, `${n} subscriber${n === 1 ? '' : 's'}`);
 }
 

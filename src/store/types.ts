@@ -1,3 +1,4 @@
+import type { FeedbackStore } from '../bounces/store';
 import type { Ledger } from '../send/ledger';
 import type { Address } from '../subscribers/address';
 
@@ -38,6 +39,9 @@ export interface SubscriberCounts {
   unsubscribed: number;
   /** Suppressed addresses, including ones that were never subscribers. */
   suppressed: number;
+  /** Of those, suppressed because they bounced (hard, or soft too often) or complained of spam. */
+  bounced: number;
+  complained: number;
 }
 
 /** What one imported row did: each row is counted exactly once. */
@@ -147,7 +151,7 @@ export interface SubscriberStore {
    */
   confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | undefined>;
   /** In address order, streamed: the list is never held in memory. */
-  list(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  list(filter?: { status?: SubscriberStatus; suppression?: SuppressionReason }): AsyncIterable<Subscriber>;
   counts(): Promise<SubscriberCounts>;
   /** Deletes the subscriber (not a suppression of the address); false when there was none. */
   remove(address: Address): Promise<boolean>;
@@ -163,6 +167,8 @@ export interface Store {
   readonly subscribers: SubscriberStore;
   /** Sends and deliveries, as the campaign runner needs them. */
   readonly ledger: Ledger;
+  /** Bounces and complaints: what happened to deliveries after they were sent. */
+  readonly feedback: FeedbackStore;
   /** How many subscribers a send started now would go to: active, minus suppressions. */
   audienceSize(): Promise<number>;
   /** Where the data lives, for messages (a file path for SQLite). */
