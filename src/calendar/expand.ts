@@ -256,13 +256,16 @@ function toCalendarEvent(
   master?: ICAL.Component,
 ): CalendarEvent {
   // An override may leave out what did not change: take the series' value then.
-  const field = (name: string) => text1(v, name) ?? (master ? text1(master, name) : undefined);
+  const field = (name: string) => {
+    const value = text1(v, name) ?? (master ? text1(master, name) : undefined);
+    return value === undefined ? undefined : cleanText(value);
+  };
   const startProp = v.getFirstProperty('dtstart')!;
   const endProp = v.getFirstProperty('dtend') ?? startProp;
   const start = toLocal(startTime, startProp, ctx);
   const end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
   const altDesc = v.getAllProperties('x-alt-desc').find((p) => String(p.getParameter('fmttype') ?? '').toLowerCase() === 'text/html');
-  const html = altDesc ? String(altDesc.getFirstValue() ?? '') : undefined;
+  const html = altDesc ? cleanText(String(altDesc.getFirstValue() ?? '')) : undefined;
   const description = html?.trim() ? html : field('description');
   const status = (field('status') ?? '').toUpperCase();
   let startText: string;
@@ -293,6 +296,17 @@ function toCalendarEvent(
     cancelled: status === 'CANCELLED',
     span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },
   };
+}
+
+/**
+ * Text from a feed without the characters that could disguise or break it: control characters
+ * (but line breaks and tabs), line and paragraph separators, and bidirectional overrides.
+ */
+export function cleanText(s: string): string {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u2028\u2029]/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
 }
 
 function looksLikeHtml(s: string): boolean {

@@ -217,3 +217,11 @@ describe('files that are not calendars', () => {
     expect(() => week(text, '2021-11-01')).toThrow(message);
   });
 });
+
+describe('text from a feed', () => {
+  it('loses control characters, separators and bidirectional overrides, keeping line breaks', () => {
+    const text = cal(['UID:c@test', 'DTSTART:20211102T170000Z', 'SUMMARY:Rally\u001b[31m \u202egnp.exe', 'DESCRIPTION:one\\ntwo\u2028three\u0000', 'LOCATION:Hall\u0085']);
+    const [e] = week(text, '2021-11-01').events;
+    expect([e!.title, e!.description, e!.location]).toEqual(['Rally[31m gnp.exe', 'one\ntwo\nthree', 'Hall']);
+  });
+});
