@@ -89,7 +89,13 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
 
   const out: CalendarEvent[] = [];
   const keep = (e: CalendarEvent | undefined) => {
-    if (e && overlaps(e, weekStart, weekEnd, weekDates)) out.push(e);
+    if (!e || !overlaps(e, weekStart, weekEnd, weekDates)) return;
+    out.push(e);
+    if (e.span && [e.span.start, e.span.end].some((ms) => isSecondPass(ms, opts.zone))) {
+      notes.push(
+        `${opts.source}: "${e.title}" starts or ends in the second pass through the hour the clock repeats (${DateTime.fromMillis(e.span.start, { zone: opts.zone }).toFormat('ccc LLL d, HH:mm ZZZZ')}); an issue time names the first pass, so check its time`,
+      );
+    }
   };
 
   for (const [uid, { master, overrides }] of byUid) {
@@ -206,6 +212,12 @@ function toLocal(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): Local {
 function ianaName(tzid: string): string | undefined {
   const candidates = [tzid, tzid.replace(/^\/[^/]+\/[^/]+\//, ''), tzid.replace(/^\//, '')];
   return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC');
+}
+
+/** An instant whose local time the clock also showed an hour earlier (01:30 PST after 01:30 PDT). */
+function isSecondPass(ms: number, zone: string): boolean {
+  const dt = DateTime.fromMillis(ms, { zone });
+  return dt.getPossibleOffsets().some((other) => other < dt);
 }
 
 /** RFC 5545: a local time the clock shows twice is its first occurrence. */
