@@ -55,6 +55,10 @@ export function newCommand(ctx: CliContext): Command {
           println(ctx.stdout, `left out, cancelled in the calendar:`);
           for (const e of imported.cancelled) println(ctx.stdout, `  ${describe(e)}`);
         }
+        if (imported.private.length) {
+          println(ctx.stdout, `left out, private in the calendar (add them by hand if they belong in the email):`);
+          for (const e of imported.private) println(ctx.stdout, `  ${describe(e)}`);
+        }
       }
       fs.mkdirSync(path.dirname(target), { recursive: true });
       try {
