@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
-import fs from 'node:fs';
+import { calendarDrift } from '../calendar/drift';
 import { checkIssueFile } from '../issue/load';
 import { lintRepeat, type SentIssue } from '../issue/repeat';
 import { openStore } from '../store';
@@ -9,7 +10,7 @@ import { buildView } from '../issue/view';
 import { renderIssue } from '../render';
 import { checkRendered } from '../render/quality';
 import { UserError } from '../util/errors';
-import { formatProblem, hasErrors, type Problem } from '../util/problems';
+import { formatProblem, hasErrors, sortProblems, type Problem } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { issueFileArgument } from './issue-arg';
 import { engineOption } from './options';
@@ -19,14 +20,16 @@ export function checkCommand(ctx: CliContext): Command {
     .description('validate and lint an issue; every error and warning as file:line:col')
     .argument('<issue>', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22')
     .addOption(engineOption())
-    .action(async (arg: string, opts: { engine?: 'react' | 'mjml' }) => {
+    .option('--feeds', 'also read the calendars again and warn where they now differ from the issue (moved, cancelled, new events)')
+    .action(async (arg: string, opts: { engine?: 'react' | 'mjml'; feeds?: boolean }) => {
       const cfg = config(ctx);
-      const file = issueFileArgument(ctx, arg);
-      const problems = await checkIssue(file, cfg, opts.engine ?? cfg.publication.engine, ctx);
+      const display = issueFileArgument(ctx, arg);
+      let problems = await checkIssue(display, cfg, opts.engine ?? cfg.publication.engine, ctx);
+      if (opts.feeds) problems = await withCalendarDrift(display, problems, cfg, ctx);
       for (const p of problems) println(p.severity === 'error' ? ctx.stderr : ctx.stdout, formatProblem(p));
       const errors = problems.filter((p) => p.severity === 'error').length;
       const warnings = problems.length - errors;
-      const summary = `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+      const summary = `${display}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
       if (errors) throw new UserError(summary, 1);
       println(ctx.stdout, `${summary}${warnings ? '' : ' — ready to send'}`);
     });
@@ -61,4 +64,25 @@ async function sentIssues(cfg: ReturnType<typeof config>, ctx: CliContext): Prom
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `--feeds`: the calendar comparison's warnings joined to the check's problems, and one line saying
+ * what was compared. Only an issue that loads cleanly is compared; a calendar that cannot be read
+ * is a warning, never an error.
+ */
+async function withCalendarDrift(file: string, problems: Problem[], cfg: ReturnType<typeof config>, ctx: CliContext): Promise<Problem[]> {
+  const loaded = checkIssueFile(path.resolve(ctx.cwd, file), cfg.publication.timezone, file);
+  if (!loaded.issue || hasErrors(problems)) return problems;
+  const drift = await calendarDrift({
+    file,
+    source: fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8'),
+    issue: loaded.issue,
+    zone: cfg.publication.timezone,
+    feeds: cfg.publication.calendar_feeds,
+    fetch: { root: ctx.cwd },
+  });
+  if (drift.sources.length === 0) println(ctx.stdout, `${file}: no event came from a calendar (no \`# calendar:\` comments); nothing to compare`);
+  else println(ctx.stdout, `${file}: compared ${drift.compared} event${drift.compared === 1 ? '' : 's'} with ${drift.sources.join(', ')}`);
+  return sortProblems([...problems, ...drift.problems]);
 }

@@ -4,6 +4,7 @@ import dotenv from 'dotenv';
 import { IssueError, UserError } from '../util/errors';
 import { formatPath, type Problem } from '../util/problems';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
+import { readBounceEnv, type BounceEnv } from '../bounces/settings';
 import { readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
@@ -17,6 +18,8 @@ export interface Config {
   env: EnvSettings;
   /** Warnings about newsletter.yaml (a time zone abbreviation); `check` and the preview show them. */
   warnings?: Problem[];
+  /** Bounce processing's .env keys (BOUNCE_ADDRESS, BOUNCE_IMAP_URL, the webhook secrets). */
+  bounces: BounceEnv;
 }
 
 export const CONFIG_FILE = 'newsletter.yaml';
@@ -29,7 +32,8 @@ export function loadConfig(root: string, env: Record<string, string | undefined>
   const { publication, warnings } = readPublication(root);
   const dotenvFile = path.join(root, '.env');
   const fromFile = fs.existsSync(dotenvFile) ? dotenv.parse(fs.readFileSync(dotenvFile)) : {};
-  return { root, publication, env: readEnv(root, { ...fromFile, ...definedOnly(env) }), warnings };
+  const merged = { ...fromFile, ...definedOnly(env) };
+  return { root, publication, env: readEnv(root, merged), bounces: readBounceEnv(merged), warnings };
 }
 
 export function loadPublication(root: string): Publication {

@@ -36,6 +36,16 @@ const Mailbox = z
     error: 'the name part must not contain an address or < >: write it as "Chapter Name <news@example.org>"',
   });
 
+/** A calendar feed: an http(s) (or webcal) address of an iCalendar feed, or an .ics file in the project. */
+const CalendarSource = z
+  .string({ error: 'must be an https:// address of an iCalendar feed, or an .ics file path' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line' })
+  .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(https?|webcals?):\/\/[^\s]+$/i.test(s), {
+    error: 'must be an https: or http: address (webcal: is read as https:)',
+  });
+
 /** site_url: unsubscribe and web-version paths are appended to it, so it cannot carry ?query or #fragment. */
 const SiteUrl = z
   .string({ error: 'must be a link (https://…)' })
@@ -59,6 +69,14 @@ export const SendSettings = z.strictObject(
   { error: (iss) => (iss.code === 'invalid_type' ? 'must be a block of settings, like send: { rate_per_second: 14, connections: 5 }' : undefined) },
 );
 
+/** How bounce processing treats soft bounces (`newsletter bounces`, the relay webhooks). */
+export const BounceSettings = z.strictObject({
+  /** Suppress an address after this many soft-bounced deliveries ... */
+  soft_bounce_limit: z.number().int().min(1).max(100).default(3),
+  /** ... among the deliveries sent to it in this many days. */
+  soft_bounce_days: z.number().int().min(1).max(365).default(30),
+});
+
 export const PublicationSchema = z.strictObject({
   name: z.string({ error: 'must be text (the publication\'s name), e.g. name: "DSA Los Angeles"' }).trim().min(1, { error: 'must not be empty' }),
   from: Mailbox,
@@ -66,6 +84,10 @@ export const PublicationSchema = z.strictObject({
   timezone: z.string({ error: 'must be an IANA time zone such as America/Los_Angeles' }).refine((z) => IANAZone.isValidZone(z), { error: 'must be an IANA time zone such as America/Los_Angeles' }),
   site_url: SiteUrl.describe('Public base URL of `newsletter serve`.'),
   calendar_url: SafeUrl.optional(),
+  calendar_feeds: z
+    .array(CalendarSource)
+    .default([])
+    .describe('iCalendar feeds (https:// addresses or .ics files) that `newsletter new` reads the week\'s events from.'),
   brand: z
     .strictObject({
       color: z
@@ -92,6 +114,7 @@ export const PublicationSchema = z.strictObject({
     .describe('Why the reader gets this email; defaults to a line naming the publication.'),
   engine: z.enum(['react', 'mjml'], { error: 'must be react or mjml' }).default('react'),
   send: SendSettings.default(SendSettings.parse({})),
+  bounces: BounceSettings.default(BounceSettings.parse({})),
 });
 
 export type Publication = z.infer<typeof PublicationSchema>;
