@@ -44,6 +44,14 @@ export const SendSettings = z.strictObject({
   retry_delay_seconds: z.number().min(0).max(3600).default(30),
 });
 
+/** How bounce processing treats soft bounces (`newsletter bounces`, the relay webhooks). */
+export const BounceSettings = z.strictObject({
+  /** Suppress an address after this many soft-bounced deliveries ... */
+  soft_bounce_limit: z.number().int().min(1).max(100).default(3),
+  /** ... among the deliveries sent to it in this many days. */
+  soft_bounce_days: z.number().int().min(1).max(365).default(30),
+});
+
 export const PublicationSchema = z.strictObject({
   name: z.string().trim().min(1),
   from: Mailbox,
@@ -73,6 +81,7 @@ export const PublicationSchema = z.strictObject({
     .describe('Why the reader gets this email; defaults to a line naming the publication.'),
   engine: z.enum(['react', 'mjml']).default('react'),
   send: SendSettings.default(SendSettings.parse({})),
+  bounces: BounceSettings.default(BounceSettings.parse({})),
 });
 
 export type Publication = z.infer<typeof PublicationSchema>;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
+import { verpAddress } from '../bounces/verp';
 import { SendInProgress } from '../util/errors';
 import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
 import { renderedOf } from '../publish/edition';
@@ -77,11 +78,14 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
       }
       return p;
     };
+    // With BOUNCE_ADDRESS each message's return path names its delivery (VERP), signed.
+    const bounceAddress = config.bounces.bounceAddress;
+    const from = bounceAddress ? (deliveryId: number) => verpAddress(bounceAddress, deliveryId, config.env.unsubscribeKeys) : envelopeSender(pub);
     const result = await runDeliveries({
       ledger,
       transport: input.transport,
       sendId: send.id,
-      from: envelopeSender(pub),
+      from,
       window: Math.max(pub.send.connections * IN_FLIGHT_PER_CONNECTION, 2),
       maxErrors: pub.send.max_errors,
       maxAttempts: pub.send.max_attempts,

@@ -5,6 +5,7 @@ import { UserError } from '../util/errors';
 import { migrate, type Migration, MIGRATIONS } from './migrations';
 import { storeError } from './sqlite-errors';
 import { SqliteEditionStore } from './sqlite-editions';
+import { SqliteFeedbackStore } from './sqlite-feedback';
 import { SqliteLedger } from './sqlite-ledger';
 import { SqliteSubscriberStore } from './sqlite-subscribers';
 import type { Store } from './types';
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly subscribers: SqliteSubscriberStore;
   readonly ledger: SqliteLedger;
   readonly editions: SqliteEditionStore;
+  readonly feedback: SqliteFeedbackStore;
 
   /** Public to the other SQLite parts of the store (the send ledger); callers use the interfaces. */
   constructor(
@@ -42,6 +44,7 @@ export class SqliteStore implements Store {
     this.subscribers = new SqliteSubscriberStore(db, location, now);
     this.editions = new SqliteEditionStore(db);
     this.ledger = new SqliteLedger(db, this.editions);
+    this.feedback = new SqliteFeedbackStore(db);
   }
 
   async audienceSize(): Promise<number> {
