@@ -10,6 +10,7 @@ import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, te
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
 import { listen, type ListeningServer } from '../listen';
+import { createWebhooks, readWebhookBody, webhookProvider, type WebhookProvider } from './webhooks';
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
@@ -76,6 +77,8 @@ export interface PublicServerOptions {
   /** One line per request (and per failure); default: none. */
   log?: (line: string) => void;
   now?: () => Date;
+  /** Tests serve their own SNS certificate: which URLs SNS messages may point to (default: Amazon's). */
+  snsUrlAllowed?: (url: string) => boolean;
 }
 
 export type PublicServer = ListeningServer;
@@ -94,6 +97,8 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { now }));
   const issues = new PublishedIssues(store.editions);
+
+  const webhooks = createWebhooks({ config, store: store.feedback, now, log, ...(opts.snsUrlAllowed ? { snsUrlAllowed: opts.snsUrlAllowed } : {}) });
 
   const server = http.createServer(
     {
@@ -122,6 +127,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Relays post from a few addresses in bursts: their webhooks are verified, not rate-limited.
+    const provider = webhookProvider((req.url ?? '').split(/[?#]/, 1)[0]!);
+    if (provider) return webhook(req, res, provider, setPattern);
     const decision = limiter.take(clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
     if (!decision.ok) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
@@ -145,6 +153,19 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     const file = await issues.read(route.slug, route.path);
     if (!file) return notFound(req, res);
     return sendIssueFile(res, file);
+  }
+
+  async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
+    if (!webhooks.enabled(provider)) return notFound(req, res);
+    setPattern(`/webhooks/${provider}`);
+    const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      send(res, status, 'application/json', Buffer.from(JSON.stringify(body)), { ...headers, ...(req.readableEnded ? {} : { connection: 'close' }) });
+    if (req.method !== 'POST') return reply(405, { error: 'POST only' }, { allow: 'POST' });
+    const body = await readWebhookBody(req);
+    if (body === 'aborted') return void res.destroy();
+    if (body === 'too-large') return reply(413, { error: 'body too large' });
+    const answer = await webhooks.handle(provider, req, body);
+    return reply(answer.status, answer.body, answer.headers);
   }
 
   async function unsubscribe(req: http.IncomingMessage, res: http.ServerResponse, token: string): Promise<void> {
