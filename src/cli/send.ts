@@ -11,6 +11,7 @@ import { envelopeSender, personalise } from '../send/message';
 import { createTransport, prepareSend } from '../send/prepare';
 import { openStore } from '../store';
 import { checkAddress } from '../subscribers/address';
+import { secretProblems } from '../unsubscribe/secret';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { DeliveryStopped, UserError } from '../util/errors';
 import { config, println, type CliContext } from './context';
@@ -56,6 +57,9 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
   if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
     throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
   }
+  // A guessable secret lets anyone forge the links this send puts in every inbox.
+  const weak = cfg.env.unsubscribeKeyIsDevelopment ? [] : secretProblems(cfg.env.unsubscribeKeys);
+  if (weak.length) throw new UserError(weak.join('\n'));
   const store = await openStore(cfg, { now: ctx.now });
   try {
     const ledger = store.ledger;
