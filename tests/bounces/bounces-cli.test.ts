@@ -138,6 +138,22 @@ describe('newsletter bounces', () => {
     expect(state(db()).suppressions).toEqual([{ address: d.address, reason: 'bounced' }]);
   });
 
+  test('escape sequences and bidi overrides in a report never reach the terminal or the store', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[4]!;
+    const raw = reportFor('postfix-user-unknown.eml', d)
+      .toString('latin1')
+      .replace('Diagnostic-Code: smtp; 550 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 \x1b[2J\x1b]0;pwned\x07 \u202egro.elpmaxe')
+      .replace('Final-Recipient: rfc822; ', 'Final-Recipient: rfc822; \x1b[31m');
+    const r = await cli(env, ['--stdin'], Buffer.from(raw, 'utf8'));
+    expect(r.stdout).toContain('hard bounce: suppressed');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    const database = db();
+    const details = database.prepare('SELECT detail FROM feedback_reports').pluck().all() as string[];
+    database.close();
+    expect(details.join('')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
+  });
+
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {
     const { env, db } = fresh();
     const r = await cli(env, ['--stdin'], reportFor('postfix-relay-denied.eml', deliveries[0]!));
