@@ -3,7 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { IssueError, UserError } from '../util/errors';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
-import { readEnv, type EnvSettings } from './env';
+import { envLines, readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
 export type { Engine, Publication } from './schema';
@@ -25,8 +25,13 @@ export const CONFIG_FILE = 'newsletter.yaml';
 export function loadConfig(root: string, env: Record<string, string | undefined> = process.env): Config {
   const publication = loadPublication(root);
   const dotenvFile = path.join(root, '.env');
-  const fromFile = fs.existsSync(dotenvFile) ? dotenv.parse(fs.readFileSync(dotenvFile)) : {};
-  return { root, publication, env: readEnv(root, { ...fromFile, ...definedOnly(env) }) };
+  const source = fs.existsSync(dotenvFile) ? fs.readFileSync(dotenvFile, 'utf8') : '';
+  const fromFile = dotenv.parse(source);
+  const display = path.relative(process.cwd(), dotenvFile) || '.env';
+  const origins = envLines(source, display);
+  const fromEnv = definedOnly(env);
+  for (const key of Object.keys(fromEnv)) delete origins[key];
+  return { root, publication, env: readEnv(root, { ...fromFile, ...fromEnv }, origins) };
 }
 
 export function loadPublication(root: string): Publication {

@@ -25,6 +25,7 @@ const Mailbox = z
   );
 
 export const SendSettings = z.strictObject({
+  /** Messages per second over all connections together; fractions are kept (0.5 = 30 a minute). */
   rate_per_second: z.number().positive().max(10000).default(14),
   connections: z.number().int().min(1).max(50).default(5),
   max_errors: z.number().int().min(0).default(50),
@@ -32,6 +33,9 @@ export const SendSettings = z.strictObject({
   max_attempts: z.number().int().min(1).max(20).default(5),
   /** First retry after a 4xx; each later attempt waits twice as long. */
   retry_delay_seconds: z.number().min(0).max(3600).default(30),
+  /** The provider's caps, over a rolling hour and day and every send: a send that reaches one pauses (exit 3) and the next run resumes. */
+  max_per_hour: z.number().int().min(1).optional(),
+  max_per_day: z.number().int().min(1).optional(),
 });
 
 export const PublicationSchema = z.strictObject({

@@ -2,9 +2,11 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
-import { SendInProgress } from '../util/errors';
-import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
+import { DeliveryStopped, SendInProgress, UserError } from '../util/errors';
+import type { DkimKey } from './dkim';
+import { LeaseLost, type DeliveryCounts, type Ledger, type SendRecord } from './ledger';
 import { envelopeSender, personalise, type PreparedIssue } from './message';
+import { DAY_MS } from './pace';
 import { runDeliveries, type RunnerResult } from './runner';
 import type { Transport } from './transport';
 
@@ -20,9 +22,23 @@ export interface CampaignInput {
   slug: string;
   prepared: PreparedIssue;
   signal: AbortSignal;
+  /** The DKIM key, loaded and checked before the send (loadDkim). */
+  dkim?: DkimKey;
   resendUnknown?: boolean;
+  retryFailed?: boolean;
   now?: () => Date;
-  onStart?: (info: { send: SendRecord; created: boolean; counts: DeliveryCounts; interrupted: number; requeued: number; contentChanged: boolean }) => void;
+  onStart?: (info: {
+    send: SendRecord;
+    created: boolean;
+    counts: DeliveryCounts;
+    /** Rows an earlier run left on the wire, now `unknown`. */
+    interrupted: number;
+    /** Rows an earlier run claimed but never handed over, `pending` again. */
+    returned: number;
+    requeued: number;
+    retried: number;
+    contentChanged: boolean;
+  }) => void;
   onProgress?: (counts: DeliveryCounts) => void;
 }
 
@@ -31,7 +47,7 @@ export interface CampaignReport {
   created: boolean;
   result: RunnerResult;
   counts: DeliveryCounts;
-  /** Rows found `sending` from an earlier run that died, now `unknown`. */
+  /** Rows an earlier run that died left on the wire, now `unknown`. */
   interrupted: number;
   topFailures: { reply: string; count: number }[];
 }
@@ -47,6 +63,17 @@ export function contentHash(prepared: PreparedIssue): string {
  * other process sends it at the same time, deliver what is pending, and report.
  */
 export async function runCampaign(input: CampaignInput): Promise<CampaignReport> {
+  try {
+    return await campaign(input);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    if (err instanceof LeaseLost) throw new DeliveryStopped(`delivery stopped: ${err.message}. It goes on there; nothing is lost.`);
+    // The store failed outside a delivery (starting, counting, finishing): one line, exit 3.
+    throw new DeliveryStopped(`delivery stopped: the store failed: ${(err as Error)?.message ?? String(err)}. Fix it and run the same command again: nobody is mailed twice.`);
+  }
+}
+
+async function campaign(input: CampaignInput): Promise<CampaignReport> {
   const { config, ledger, slug } = input;
   const now = input.now ?? (() => new Date());
   const hash = contentHash(input.prepared);
@@ -60,19 +87,28 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
   renew.unref();
 
   try {
-    const interrupted = await ledger.markInterruptedUnknown(send.id, now());
+    const { unknown: interrupted, requeued: returned } = await ledger.beginRun(send.id, now());
     const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
+    const retried = input.retryFailed ? await ledger.requeueFailed(send.id, now()) : 0;
     const contentChanged = !created && send.contentHash !== hash;
-    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued, contentChanged });
+    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, returned, requeued, retried, contentChanged });
 
     const pub = config.publication;
+    const caps = { perHour: pub.send.max_per_hour, perDay: pub.send.max_per_day };
+    const capHistory = caps.perHour || caps.perDay ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
     const from = envelopeSender(pub);
+    let progressFailed = false;
     const result = await runDeliveries({
       ledger,
       transport: input.transport,
       sendId: send.id,
+      owner,
       from,
       window: Math.max(pub.send.connections * IN_FLIGHT_PER_CONNECTION, 2),
+      connections: pub.send.connections,
+      ratePerSecond: pub.send.rate_per_second,
+      caps,
+      capHistory,
       maxErrors: pub.send.max_errors,
       maxAttempts: pub.send.max_attempts,
       retryBaseMs: pub.send.retry_delay_seconds * 1000,
@@ -84,16 +120,26 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
           slug,
           unsubscribeUrl: unsubscribeUrl(pub.site_url, signToken(config.env.unsubscribeKeys, d.subscriberId)),
           unsubscribeMailto: config.env.unsubscribeMailto,
-          dkim: config.env.dkim,
+          dkim: input.dkim,
         }),
-      onProgress: input.onProgress ? () => void ledger.counts(send.id).then(input.onProgress) : undefined,
+      onProgress: input.onProgress
+        ? () => {
+            if (progressFailed) return;
+            ledger.counts(send.id).then(input.onProgress, () => (progressFailed = true));
+          }
+        : undefined,
     });
+    if (result.status === 'stopped' && (result.cause === 'store' || result.cause === 'lease')) {
+      // The store cannot be trusted for the report: say what happened and stop.
+      const advice = result.cause === 'lease' ? 'It goes on there; nothing is lost.' : 'Fix it and run the same command again: nobody is mailed twice.';
+      throw new DeliveryStopped(`delivery stopped: ${result.reason}. ${advice}`);
+    }
     const counts = await ledger.counts(send.id);
     if (result.status === 'done' && counts.pending === 0 && counts.sending === 0) await ledger.finishSend(send.id, now());
     return { send, created, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
   } finally {
     clearInterval(renew);
-    await ledger.releaseLease(send.id, owner);
+    await ledger.releaseLease(send.id, owner).catch(() => undefined);
   }
 }
 

@@ -60,9 +60,11 @@ export async function beginSendDirectly(project: SendProject, at: Date, delivere
   const store = await openStore(loadConfig(project.dir, project.env), { now: () => at });
   try {
     const { send } = await store.ledger.beginSend({ slug: '2021-03-22', subject: 'This week: Solidarity with BAmazon Union!', contentHash: 'begun-by-an-earlier-run', now: at });
-    const claimed = await store.ledger.claim(send.id, delivered, at);
-    await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${c.id}@test>` } })), at);
-    if (lease) expect(await store.ledger.acquireLease(send.id, lease.owner, lease.until, at)).toBe(true);
+    const owner = lease?.owner ?? 'an-earlier-run';
+    expect(await store.ledger.acquireLease(send.id, owner, lease?.until ?? at, at)).toBe(true);
+    const claimed = await store.ledger.claim(send.id, owner, delivered, at);
+    await store.ledger.commit({ sendId: send.id, owner, outcomes: claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${c.id}@test>` } })), handedOver: [], now: at });
+    if (!lease) await store.ledger.releaseLease(send.id, owner);
   } finally {
     await store.close();
   }
