@@ -24,6 +24,16 @@ const Mailbox = z
     { error: 'must be one address like "Name <news@example.org>"' },
   );
 
+/** A calendar feed: an http(s) (or webcal) address of an iCalendar feed, or an .ics file in the project. */
+const CalendarSource = z
+  .string({ error: 'must be an https:// address of an iCalendar feed, or an .ics file path' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line' })
+  .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(https?|webcals?):\/\/[^\s]+$/i.test(s), {
+    error: 'must be an https: or http: address (webcal: is read as https:)',
+  });
+
 export const SendSettings = z.strictObject({
   /** Messages per second over all connections together; fractions are kept (0.5 = 30 a minute). */
   rate_per_second: z.number().positive().max(10000).default(14),
@@ -45,6 +55,10 @@ export const PublicationSchema = z.strictObject({
   timezone: z.string().refine((z) => IANAZone.isValidZone(z), { error: 'must be an IANA time zone such as America/Los_Angeles' }),
   site_url: WebUrl.describe('Public base URL of `newsletter serve`.'),
   calendar_url: SafeUrl.optional(),
+  calendar_feeds: z
+    .array(CalendarSource)
+    .default([])
+    .describe('iCalendar feeds (https:// addresses or .ics files) that `newsletter new` reads the week\'s events from.'),
   brand: z
     .strictObject({
       color: z
