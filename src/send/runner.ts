@@ -10,6 +10,12 @@ const RECORD_BATCH = 50;
 const MAX_SLEEP_MS = 5_000;
 /** Retry backoff never grows past this. */
 const MAX_BACKOFF_MS = 30 * 60_000;
+/**
+ * A connection that closes before a message was handed over (a server that hangs up after each
+ * 250, an idle timeout) is not the recipient's fault: the attempt is not counted. This many such
+ * closes in a row, with nothing accepted in between, stop the send.
+ */
+const DROPS_PER_CONNECTION = 5;
 /** A server that only throttles for this long (nothing accepted) stops the send. */
 const THROTTLE_GIVE_UP_MS = 15 * 60_000;
 /**
@@ -94,6 +100,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   let errors = 0;
   const recent: boolean[] = [];
   let throttledSince: number | undefined;
+  let drops = 0;
 
   const notSent = (why: string): Outcome => ({ to: 'pending', reply: `not sent: ${why}`, retryAt: now(), refund: true });
 
@@ -117,6 +124,11 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
           throttledSince ??= Date.now();
           if (Date.now() - throttledSince > THROTTLE_GIVE_UP_MS) stop('server', `the SMTP server has only throttled for ${THROTTLE_GIVE_UP_MS / 60_000} minutes: ${failure.reply}`);
           return { to: 'pending', reply: failure.reply, retryAt: new Date(now().getTime() + pace.intervalMs), refund: true };
+        }
+        if (failure.connection) {
+          drops++;
+          if (drops > DROPS_PER_CONNECTION * Math.max(1, opts.connections) + 5) stop('server', `the SMTP server keeps closing the connection before taking a message: ${failure.reply}`);
+          return { to: 'pending', reply: failure.reply, retryAt: new Date(now().getTime() + backoff(opts.retryBaseMs, 1)), refund: true };
         }
         if (d.attempts >= opts.maxAttempts) {
           errors++;
@@ -152,6 +164,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
       const result = await opts.transport.send({ from: opts.from, to: d.address, raw: message.raw, sequence: d.id }, { onHandover: () => committer.handover(d.id) });
       if (result.ok) {
         throttledSince = undefined;
+        drops = 0;
         pace = afterOutcome(pace, { throttled: false, startedAt }, Date.now());
         noteBounce(recent, false);
         return { to: 'sent', reply: result.reply, messageId: message.messageId };

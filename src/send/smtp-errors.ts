@@ -1,3 +1,4 @@
+import { classifySmtpReply, type SmtpStage } from '../mail/status-codes';
 import { escapeControl } from '../util/control-chars';
 
 /**
@@ -5,8 +6,8 @@ import { escapeControl } from '../util/control-chars';
  * decides retries:
  *
  * - bounce: the *recipient's* address is permanently unreachable (5.1.1 unknown user, 5.1.2 no such
- *   domain, 5.2.1 disabled, …; see REPLY_MEANINGS): the delivery fails and the address is
- *   suppressed;
+ *   domain, 5.2.1 disabled, …; decided by src/mail/status-codes.ts): the delivery fails and the
+ *   address is suppressed;
  * - permanent: a permanent failure that says nothing certain about the address (5.2.2 mailbox
  *   full, an unexplained 5xx): the delivery fails, nobody is suppressed;
  * - transient: a 4xx reply, a timeout, or a connection lost before the message was handed over;
@@ -23,7 +24,8 @@ import { escapeControl } from '../util/control-chars';
 export type Failure =
   | { kind: 'bounce'; reply: string }
   | { kind: 'permanent'; reply: string }
-  | { kind: 'transient'; reply: string; throttle: boolean }
+  /** `connection`: no reply at all (the connection closed or timed out before the message was handed over). */
+  | { kind: 'transient'; reply: string; throttle: boolean; connection?: boolean }
   | { kind: 'ambiguous'; reply: string }
   | { kind: 'fatal'; reply: string; reason: FatalReason };
 
@@ -41,15 +43,6 @@ interface SmtpErrorLike {
   message?: string;
 }
 
-/**
- * RFC 3463 enhanced codes (class 5) whose subject.detail is about the *recipient's* address.
- * Everything in subjects 5 (protocol), 6 (content) and 7 (security or policy) refuses the sender or
- * the message, except the account-level 7.13/7.17/7.18.
- */
-const RECIPIENT_CODES = new Set(['1.1', '1.2', '1.3', '1.4', '1.6', '1.10', '2.1', '7.13', '7.17', '7.18']);
-const UNCERTAIN_CODES = new Set(['1.0', '2.0', '2.2', '2.4', '3.0', '3.1', '3.2', '3.5', '4.0', '4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7']);
-/** Replies that refuse the sender or the relay though their code looks like a recipient's (Postfix, sendmail). */
-const SENDER_TEXT = /\bsender address rejected\b|\brelay(?:ing)? (?:access )?(?:denied|not permitted|prohibited)\b|\bunable to relay\b|\bnot permitted to relay\b|\bauthentication required\b/i;
 const THROTTLE_TEXT = /\brate\b|\bthrottl|\btoo many (?:messages|connections|emails|recipients)\b|\bquota\b|\bslow down\b/i;
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EDNS']);
@@ -60,19 +53,27 @@ export function enhancedCode(reply: string): string | undefined {
   return /^\s*[245]\d\d[ -]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])/.exec(reply)?.[1];
 }
 
-/** For a permanent reply to RCPT TO or DATA: whose fault it is. Pure; table-tested. */
-export function permanentMeaning(code: number, reply: string): ReplyMeaning {
-  if (SENDER_TEXT.test(reply)) return 'sender';
-  const enhanced = enhancedCode(reply);
-  const sub = enhanced && !/^5\.0\.0$/.test(enhanced) ? enhanced.split('.').slice(1).map(Number).join('.') : undefined;
-  if (sub) {
-    if (RECIPIENT_CODES.has(sub)) return 'recipient';
-    if (UNCERTAIN_CODES.has(sub)) return 'uncertain';
-    return 'sender';
-  }
-  if ([530, 534, 535, 538].includes(code) || (code >= 500 && code <= 504) || code === 554) return 'sender';
-  if ([550, 551, 553, 521, 556].includes(code)) return 'recipient';
-  return 'uncertain';
+/**
+ * For a permanent reply: whose fault it is, decided by src/mail/status-codes.ts (RFC 3463 enhanced
+ * codes, the basic reply code, provider quirks): `recipient` (hard: the address is unreachable for
+ * good), `uncertain` (soft: a full mailbox, an unexplained 5xx) or `sender` (refused: the sender,
+ * the relay, the login or the message). Pure; table-tested.
+ */
+export function permanentMeaning(reply: string, stage?: SmtpStage): ReplyMeaning {
+  const verdict = classifySmtpReply(reply, stage).verdict;
+  return verdict === 'hard' ? 'recipient' : verdict === 'refused' ? 'sender' : 'uncertain';
+}
+
+/** nodemailer's `command` → the SMTP stage the reply answered. */
+export function stageOf(command: string | undefined): SmtpStage | undefined {
+  const c = (command ?? '').toUpperCase();
+  if (c === 'CONN' || c === 'GREETING') return 'connect';
+  if (/^(EHLO|HELO|LHLO|STARTTLS)/.test(c)) return 'helo';
+  if (c.startsWith('AUTH')) return 'auth';
+  if (c.startsWith('MAIL')) return 'mail';
+  if (c.startsWith('RCPT')) return 'rcpt';
+  if (c.startsWith('DATA') || c === 'MESSAGE') return 'data';
+  return undefined;
 }
 
 /** A 4xx that asks the sender to slow down rather than says something about this message. */
@@ -99,13 +100,15 @@ export function classifySmtpError(error: unknown, handedOver: boolean): Failure 
     if (err.code === 'ETLS' || (err.code === 'ESOCKET' && TLS_TEXT.test(err.message ?? ''))) return { kind: 'fatal', reply, reason: 'tls' };
     if (err.code === 'EPROTOCOL') return { kind: 'fatal', reply, reason: 'protocol' };
     // No reply from the server: the connection broke or timed out.
-    return handedOver ? { kind: 'ambiguous', reply } : { kind: 'transient', reply, throttle: false };
+    return handedOver ? { kind: 'ambiguous', reply } : { kind: 'transient', reply, throttle: false, connection: true };
   }
   if (code >= 400 && code < 500) return { kind: 'transient', reply, throttle: isThrottle(code, err.response ?? reply) };
   if (code >= 500) {
+    const stage = stageOf(command);
     // A refusal before the recipient was named (greeting, EHLO, MAIL FROM) is always the sender's.
-    if (!/^(RCPT|DATA)/.test(command)) return { kind: 'fatal', reply, reason: code === 530 ? 'auth' : 'refused' };
-    const meaning = permanentMeaning(code, err.response ?? reply);
+    if (stage !== 'rcpt' && stage !== 'data') return { kind: 'fatal', reply, reason: code === 530 ? 'auth' : 'refused' };
+    const response = err.response && /^\s*\d{3}/.test(err.response) ? err.response : `${code} ${err.response ?? reply}`;
+    const meaning = permanentMeaning(response, stage);
     if (meaning === 'sender') return { kind: 'fatal', reply, reason: code === 530 ? 'auth' : 'refused' };
     return meaning === 'recipient' ? { kind: 'bounce', reply } : { kind: 'permanent', reply };
   }
