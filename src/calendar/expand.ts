@@ -89,7 +89,13 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
 
   const out: CalendarEvent[] = [];
   const keep = (e: CalendarEvent | undefined) => {
-    if (e && overlaps(e, weekStart, weekEnd, weekDates)) out.push(e);
+    if (!e || !overlaps(e, weekStart, weekEnd, weekDates)) return;
+    out.push(e);
+    if (e.span && [e.span.start, e.span.end].some((ms) => isSecondPass(ms, opts.zone))) {
+      notes.push(
+        `${opts.source}: "${e.title}" starts or ends in the second pass through the hour the clock repeats (${DateTime.fromMillis(e.span.start, { zone: opts.zone }).toFormat('ccc LLL d, HH:mm ZZZZ')}); an issue time names the first pass, so check its time`,
+      );
+    }
   };
 
   for (const [uid, { master, overrides }] of byUid) {
@@ -208,6 +214,12 @@ function ianaName(tzid: string): string | undefined {
   return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC');
 }
 
+/** An instant whose local time the clock also showed an hour earlier (01:30 PST after 01:30 PDT). */
+function isSecondPass(ms: number, zone: string): boolean {
+  const dt = DateTime.fromMillis(ms, { zone });
+  return dt.getPossibleOffsets().some((other) => other < dt);
+}
+
 /** RFC 5545: a local time the clock shows twice is its first occurrence. */
 function firstOccurrence(dt: DateTime): DateTime {
   if (!dt.isValid) return dt;
@@ -256,13 +268,16 @@ function toCalendarEvent(
   master?: ICAL.Component,
 ): CalendarEvent {
   // An override may leave out what did not change: take the series' value then.
-  const field = (name: string) => text1(v, name) ?? (master ? text1(master, name) : undefined);
+  const field = (name: string) => {
+    const value = text1(v, name) ?? (master ? text1(master, name) : undefined);
+    return value === undefined ? undefined : cleanText(value);
+  };
   const startProp = v.getFirstProperty('dtstart')!;
   const endProp = v.getFirstProperty('dtend') ?? startProp;
   const start = toLocal(startTime, startProp, ctx);
   const end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
   const altDesc = v.getAllProperties('x-alt-desc').find((p) => String(p.getParameter('fmttype') ?? '').toLowerCase() === 'text/html');
-  const html = altDesc ? String(altDesc.getFirstValue() ?? '') : undefined;
+  const html = altDesc ? cleanText(String(altDesc.getFirstValue() ?? '')) : undefined;
   const description = html?.trim() ? html : field('description');
   const status = (field('status') ?? '').toUpperCase();
   let startText: string;
@@ -293,6 +308,17 @@ function toCalendarEvent(
     cancelled: status === 'CANCELLED',
     span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },
   };
+}
+
+/**
+ * Text from a feed without the characters that could disguise or break it: control characters
+ * (but line breaks and tabs), line and paragraph separators, and bidirectional overrides.
+ */
+export function cleanText(s: string): string {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u2028\u2029]/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
 }
 
 function looksLikeHtml(s: string): boolean {

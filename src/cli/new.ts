@@ -36,7 +36,7 @@ export function newCommand(ctx: CliContext): Command {
       } else {
         println(ctx.stdout, `reading ${sources.length === 1 ? 'the calendar' : `${sources.length} calendars`} for the week of ${week.toFormat('LLLL d, yyyy')} (${zone})…`);
         const imported = await importWeek(sources, week, zone, { root: ctx.cwd });
-        for (const note of imported.notes) println(ctx.stdout, `note: ${note}`);
+        for (const note of imported.notes) println(ctx.stdout, `note: ${printable(note)}`);
         if (imported.events.length === 0) {
           throw new UserError(
             `no events in the week of ${week.toFormat('LLLL d, yyyy')} in ${sources.join(', ')}${imported.cancelled.length ? ` (${imported.cancelled.length} cancelled)` : ''}; nothing written (check --week, or start from the skeleton with --blank)`,
@@ -82,5 +82,10 @@ function describe(e: CalendarEvent): string {
     const endText = end ? (end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc LLL d HH:mm')) : '';
     when = `${day}, ${start.toFormat('HH:mm')}${endText ? `–${endText}` : ''}`;
   }
-  return `${when.padEnd(24)}  ${e.title.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ')}`;
+  return `${when.padEnd(24)}  ${printable(e.title)}`;
+}
+
+/** What reaches the terminal from a feed: no control characters (escape sequences) or overrides. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ');
 }

@@ -15,6 +15,11 @@ import { config, println, type CliContext } from './context';
 /** Widest email and name columns in `list`; longer values are cut with an ellipsis. */
 const MAX_EMAIL_COLUMN = 48;
 const MAX_NAME_COLUMN = 32;
+/** Suppression reasons `list --status` also takes: the ones bounce processing sets. */
+const LISTED_SUPPRESSIONS = ['bounced', 'complained'] as const;
+type ListedSuppression = (typeof LISTED_SUPPRESSIONS)[number];
+const isListedSuppression = (s: string | undefined): s is ListedSuppression => (LISTED_SUPPRESSIONS as readonly (string | undefined)[]).includes(s);
+
 /** The export's header; `subscribers import` reads the same file back. */
 const CSV_COLUMNS = ['email', 'name', 'status'];
 
@@ -48,16 +53,17 @@ export function subscribersCommand(ctx: CliContext): Command {
     .addCommand(
       sub('list')
         .description('list subscribers, in address order')
-        .addOption(new Option('--status <status>', 'only subscribers with this status').choices(SUBSCRIBER_STATUSES))
+        .addOption(new Option('--status <status>', 'only subscribers with this status (bounced, complained: suppressed for that reason)').choices([...SUBSCRIBER_STATUSES, ...LISTED_SUPPRESSIONS]))
         .option('--plain', 'one address per line, nothing else (for scripts)')
-        .action(async (opts: { status?: SubscriberStatus; plain?: boolean }) => {
+        .action(async (opts: { status?: SubscriberStatus | ListedSuppression; plain?: boolean }) => {
           await withStore(ctx, async (store) => {
-            const rows = () => store.subscribers.list({ status: opts.status });
+            const filter = isListedSuppression(opts.status) ? { suppression: opts.status } : { status: opts.status };
+            const rows = () => store.subscribers.list(filter);
             if (opts.plain) {
               for await (const s of rows()) println(ctx.stdout, s.email);
               return;
             }
-            await printTable(ctx, rows, opts.status);
+            await printTable(ctx, rows, opts.status, isListedSuppression(opts.status) ? opts.status : undefined);
           });
         }),
     )
@@ -70,6 +76,8 @@ export function subscribersCommand(ctx: CliContext): Command {
             println(ctx.stdout, `active: ${c.active}`);
             println(ctx.stdout, `unsubscribed: ${c.unsubscribed}`);
             println(ctx.stdout, `suppressed: ${c.suppressed}`);
+            println(ctx.stdout, `  bounced: ${c.bounced}`);
+            println(ctx.stdout, `  complained: ${c.complained}`);
           });
         }),
     )
@@ -151,7 +159,7 @@ function shorten(s: string, max: number): string {
 }
 
 /** Two passes over the list (widths, then rows) so the table is aligned without holding it. */
-async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>, status?: SubscriberStatus): Promise<void> {
+async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>, status?: string, shownStatus?: string): Promise<void> {
   let emailWidth = 'email'.length;
   let nameWidth = 'name'.length;
   let n = 0;
@@ -167,7 +175,7 @@ async function printTable(ctx: CliContext, rows: () => AsyncIterable<Subscriber>
   const line = (email: string, name: string, st: string, added: string) =>
     `${shorten(email, MAX_EMAIL_COLUMN).padEnd(emailWidth)}  ${shorten(name, MAX_NAME_COLUMN).padEnd(nameWidth)}  ${st.padEnd(12)}  ${added}`.trimEnd();
   println(ctx.stdout, line('email', 'name', 'status', 'added'));
-  for await (const s of rows()) println(ctx.stdout, line(s.email, s.name ?? '', s.status, s.addedAt.slice(0, 10)));
+  for await (const s of rows()) println(ctx.stdout, line(s.email, s.name ?? '', shownStatus ?? s.status, s.addedAt.slice(0, 10)));
   println(ctx.stdout, `${n} subscriber${n === 1 ? '' : 's'}`);
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { IssueError, UserError } from '../util/errors';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
+import { readBounceEnv, type BounceEnv } from '../bounces/settings';
 import { envLines, readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
@@ -14,6 +15,8 @@ export interface Config {
   root: string;
   publication: Publication;
   env: EnvSettings;
+  /** Bounce processing's .env keys (BOUNCE_ADDRESS, BOUNCE_IMAP_URL, the webhook secrets). */
+  bounces: BounceEnv;
 }
 
 export const CONFIG_FILE = 'newsletter.yaml';
@@ -31,7 +34,8 @@ export function loadConfig(root: string, env: Record<string, string | undefined>
   const origins = envLines(source, display);
   const fromEnv = definedOnly(env);
   for (const key of Object.keys(fromEnv)) delete origins[key];
-  return { root, publication, env: readEnv(root, { ...fromFile, ...fromEnv }, origins) };
+  const merged = { ...fromFile, ...fromEnv };
+  return { root, publication, env: readEnv(root, merged, origins), bounces: readBounceEnv(merged) };
 }
 
 export function loadPublication(root: string): Publication {

@@ -48,6 +48,14 @@ export const SendSettings = z.strictObject({
   max_per_day: z.number().int().min(1).optional(),
 });
 
+/** How bounce processing treats soft bounces (`newsletter bounces`, the relay webhooks). */
+export const BounceSettings = z.strictObject({
+  /** Suppress an address after this many soft-bounced deliveries ... */
+  soft_bounce_limit: z.number().int().min(1).max(100).default(3),
+  /** ... among the deliveries sent to it in this many days. */
+  soft_bounce_days: z.number().int().min(1).max(365).default(30),
+});
+
 export const PublicationSchema = z.strictObject({
   name: z.string().trim().min(1),
   from: Mailbox,
@@ -77,6 +85,7 @@ export const PublicationSchema = z.strictObject({
     .describe('Why the reader gets this email; defaults to a line naming the publication.'),
   engine: z.enum(['react', 'mjml']).default('react'),
   send: SendSettings.default(SendSettings.parse({})),
+  bounces: BounceSettings.default(BounceSettings.parse({})),
 });
 
 export type Publication = z.infer<typeof PublicationSchema>;

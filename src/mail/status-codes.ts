@@ -75,7 +75,7 @@ const SUBJECT_DETAIL: Record<string, CodeRow> = {
   '1.7': { verdict: 'refused', meaning: "bad sender's mailbox address syntax" },
   '1.8': { verdict: 'refused', meaning: "bad sender's system address" },
   '1.9': { verdict: 'refused', meaning: 'message relayed to non-compliant mailer' },
-  '1.10': { verdict: 'hard', meaning: 'recipient address has null MX (RFC 7505)' },
+  '1.10': { verdict: 'hard', meaning: 'recipient not found (Exchange) or null MX (RFC 7505)' },
   '2.0': { verdict: 'soft', meaning: 'other or undefined mailbox status' },
   '2.1': { verdict: 'hard', meaning: 'mailbox disabled, not accepting messages' },
   '2.2': { verdict: 'hard', meaning: 'mailbox full' },
@@ -245,7 +245,8 @@ export function classifyStatus(input: StatusInput): StatusMeaning {
       return { verdict: 'refused', class: klass, reason: `${label} ${refusal.name}: not about the recipient`, quirk: refusal.name, ...withStatus, ...base };
     }
   }
-  return { verdict: row.verdict, class: klass, reason: `${label} ${row.meaning}`, ...(quirk ? { quirk } : {}), ...withStatus, ...base };
+  const note = quirk && QUIRKS[`${code?.subject}.${code?.detail}`]?.verdict !== SUBJECT_DETAIL[`${code?.subject}.${code?.detail}`]?.verdict ? ` (treated as ${row.verdict}: ${quirk})` : '';
+  return { verdict: row.verdict, class: klass, reason: `${label} ${row.meaning}${note}`, ...(quirk ? { quirk } : {}), ...withStatus, ...base };
 }
 
 /** Convenience for a whole reply line, e.g. nodemailer's `err.response`. */

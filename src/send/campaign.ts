@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
+import { verpAddress } from '../bounces/verp';
 import { DeliveryStopped, SendInProgress, UserError } from '../util/errors';
 import type { DkimKey } from './dkim';
 import { LeaseLost, type DeliveryCounts, type Ledger, type SendRecord } from './ledger';
@@ -96,7 +97,9 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
     const pub = config.publication;
     const caps = { perHour: pub.send.max_per_hour, perDay: pub.send.max_per_day };
     const capHistory = caps.perHour || caps.perDay ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
-    const from = envelopeSender(pub);
+    // With BOUNCE_ADDRESS each message's return path names its delivery (VERP), signed.
+    const bounceAddress = config.bounces.bounceAddress;
+    const from = bounceAddress ? (deliveryId: number) => verpAddress(bounceAddress, deliveryId, config.env.unsubscribeKeys) : envelopeSender(pub);
     let progressFailed = false;
     const result = await runDeliveries({
       ledger,

@@ -31,8 +31,8 @@ export interface RunnerOptions {
   sendId: number;
   /** The lease owner: claims and commits are refused once another process took the send over. */
   owner: string;
-  /** Envelope sender. */
-  from: string;
+  /** Envelope sender: one address, or one per delivery (a VERP return path, src/bounces/verp.ts). */
+  from: string | ((deliveryId: number) => string);
   /** Builds the recipient's message from the issue rendered once. */
   makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer; messageId: string }>;
   /** Deliveries claimed but not yet recorded, at most. */
@@ -161,7 +161,8 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
       if (!(await sleepUntil(slot.at, halt.signal))) return notSent('the run stopped first');
       capTimes.push(now().getTime());
       const startedAt = Date.now();
-      const result = await opts.transport.send({ from: opts.from, to: d.address, raw: message.raw, sequence: d.id }, { onHandover: () => committer.handover(d.id) });
+      const from = typeof opts.from === 'function' ? opts.from(d.id) : opts.from;
+      const result = await opts.transport.send({ from, to: d.address, raw: message.raw, sequence: d.id }, { onHandover: () => committer.handover(d.id) });
       if (result.ok) {
         throttledSince = undefined;
         drops = 0;

@@ -82,6 +82,32 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    description: 'bounces and complaints: what happened to a delivery after it was sent, and the reports applied',
+    sql: `
+      -- Moved only through src/bounces/feedback.ts FEEDBACK_TRANSITIONS (sent → soft_bounced →
+      -- bounced → complained); NULL while no report is known.
+      ALTER TABLE deliveries ADD COLUMN feedback TEXT CHECK (feedback IN ('soft_bounced', 'bounced', 'complained'));
+      ALTER TABLE deliveries ADD COLUMN feedback_at TEXT;
+      -- Matching a report: by the original Message-ID, by the recipient among recent deliveries.
+      CREATE INDEX deliveries_by_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX deliveries_by_address ON deliveries (address COLLATE NOCASE, created_at);
+
+      -- Every report applied to a delivery, once: the key is the report's identity and recipient,
+      -- so reading the same mailbox or webhook again changes nothing.
+      CREATE TABLE feedback_reports (
+        key         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint', 'refused', 'delayed')),
+        delivery_id INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
+        status      TEXT,
+        detail      TEXT,
+        received_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX feedback_reports_by_delivery ON feedback_reports (delivery_id);
+    `,
+  },
+  {
     version: 6,
     description: 'deliveries: hand-over mark (on the wire), attempts per run, hand-over times for the caps',
     sql: `

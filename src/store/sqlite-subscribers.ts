@@ -86,14 +86,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return row && toSubscriber(row);
   }
 
-  async *list(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
-    const where = filter.status ? 'AND status = @status' : '';
-    const page = this.stmt<{ after: string; status?: string; limit: number }, SubscriberRow & { email_key: string }>(
+  async *list(filter: { status?: SubscriberStatus; suppression?: SuppressionReason } = {}): AsyncIterable<Subscriber> {
+    const where = [filter.status ? 'AND status = @status' : '', filter.suppression ? 'AND email_key IN (SELECT address FROM suppressions WHERE reason = @suppression)' : ''].join(' ');
+    const page = this.stmt<{ after: string; status?: string; suppression?: string; limit: number }, SubscriberRow & { email_key: string }>(
       `SELECT ${SUBSCRIBER_COLUMNS}, email_key FROM subscribers WHERE email_key > @after ${where} ORDER BY email_key LIMIT @limit`,
     );
     let after = '';
     for (;;) {
-      const rows = guard(this.location, () => page.all({ after, limit: LIST_PAGE_SIZE, ...(filter.status ? { status: filter.status } : {}) }));
+      const rows = guard(this.location, () =>
+        page.all({ after, limit: LIST_PAGE_SIZE, ...(filter.status ? { status: filter.status } : {}), ...(filter.suppression ? { suppression: filter.suppression } : {}) }),
+      );
       for (const row of rows) yield toSubscriber(row);
       if (rows.length < LIST_PAGE_SIZE) return;
       after = rows[rows.length - 1]!.email_key;
@@ -105,7 +107,9 @@ export class SqliteSubscriberStore implements SubscriberStore {
       this.stmt<[], SubscriberCounts>(
           `SELECT (SELECT count(*) FROM subscribers WHERE status = 'active') AS active,
                   (SELECT count(*) FROM subscribers WHERE status = 'unsubscribed') AS unsubscribed,
-                  (SELECT count(*) FROM suppressions) AS suppressed`,
+                  (SELECT count(*) FROM suppressions) AS suppressed,
+                  (SELECT count(*) FROM suppressions WHERE reason = 'bounced') AS bounced,
+                  (SELECT count(*) FROM suppressions WHERE reason = 'complained') AS complained`,
         )
         .get()!,
     );

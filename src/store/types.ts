@@ -1,3 +1,4 @@
+import type { FeedbackStore } from '../bounces/store';
 import type { Ledger } from '../send/ledger';
 import type { Address } from '../subscribers/address';
 
@@ -38,6 +39,9 @@ export interface SubscriberCounts {
   unsubscribed: number;
   /** Suppressed addresses, including ones that were never subscribers. */
   suppressed: number;
+  /** Of those, suppressed because they bounced (hard, or soft too often) or complained of spam. */
+  bounced: number;
+  complained: number;
 }
 
 /** What one imported row did: each row is counted exactly once. */
@@ -75,7 +79,7 @@ export interface SubscriberStore {
   /** By the id an unsubscribe token carries; undefined when there is none (e.g. removed). */
   findById(id: number): Promise<Subscriber | undefined>;
   /** In address order, streamed: the list is never held in memory. */
-  list(filter?: { status?: SubscriberStatus }): AsyncIterable<Subscriber>;
+  list(filter?: { status?: SubscriberStatus; suppression?: SuppressionReason }): AsyncIterable<Subscriber>;
   counts(): Promise<SubscriberCounts>;
   /** Deletes the subscriber (not a suppression of the address); false when there was none. */
   remove(address: Address): Promise<boolean>;
@@ -91,6 +95,8 @@ export interface Store {
   readonly subscribers: SubscriberStore;
   /** Sends and deliveries, as the campaign runner needs them. */
   readonly ledger: Ledger;
+  /** Bounces and complaints: what happened to deliveries after they were sent. */
+  readonly feedback: FeedbackStore;
   /** How many subscribers a send started now would go to: active, minus suppressions. */
   audienceSize(): Promise<number>;
   /** The first `limit` addresses a send started now would go to, in the order it would mail them. */

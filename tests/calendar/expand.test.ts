@@ -217,3 +217,23 @@ describe('files that are not calendars', () => {
     expect(() => week(text, '2021-11-01')).toThrow(message);
   });
 });
+
+describe('text from a feed', () => {
+  it('loses control characters, separators and bidirectional overrides, keeping line breaks', () => {
+    const text = cal(['UID:c@test', 'DTSTART:20211102T170000Z', 'SUMMARY:Rally\u001b[31m \u202egnp.exe', 'DESCRIPTION:one\\ntwo\u2028three\u0000', 'LOCATION:Hall\u0085']);
+    const [e] = week(text, '2021-11-01').events;
+    expect([e!.title, e!.description, e!.location]).toEqual(['Rally[31m gnp.exe', 'one\ntwo\nthree', 'Hall']);
+  });
+});
+
+describe('the hour the clock repeats', () => {
+  it('an event in its second pass (01:30 PST) is written as 01:30 with a note, since the issue reads 01:30 as PDT', () => {
+    const r = week(cal(['UID:r@test', 'SUMMARY:Late shift', 'DTSTART:20211107T093000Z', 'DTEND:20211107T103000Z']), '2021-11-01');
+    expect(r.events[0]!.start).toBe('2021-11-07T01:30');
+    expect(r.notes).toEqual(['test.ics: "Late shift" starts or ends in the second pass through the hour the clock repeats (Sun Nov 7, 01:30 PST); an issue time names the first pass, so check its time']);
+  });
+
+  it('an event in its first pass (01:30 PDT) needs no note', () => {
+    expect(week(cal(['UID:r@test', 'SUMMARY:Late shift', 'DTSTART:20211107T083000Z', 'DTEND:20211107T084500Z']), '2021-11-01').notes).toEqual([]);
+  });
+});

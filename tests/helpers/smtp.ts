@@ -18,6 +18,8 @@ export interface Received {
   raw: string;
   /** When the server accepted it (Date.now()). */
   at: number;
+  /** The envelope sender (MAIL FROM). */
+  from: string;
 }
 
 export interface TestSmtpServer {
@@ -105,14 +107,15 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         const b = next(state.onData, state.dataAttempts, to[0] ?? '', state.dataDefault);
         const raw = Buffer.concat(chunks).toString('utf8');
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const answer = () => {
           if (b === 'drop' || b === 'drop-after-data') {
             // The server got the message but the client never hears so: it may count as delivered.
-            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw, at: Date.now() });
+            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw, from, at: Date.now() });
             return dropSession(session);
           }
           if (typeof b === 'object') return cb(Object.assign(new Error(b.text ?? 'refused'), { responseCode: b.reply }));
-          for (const t of to) state.received.push({ to: t, raw, at: Date.now() });
+          for (const t of to) state.received.push({ to: t, raw, from, at: Date.now() });
           cb(null, 'Queued');
           if (b === 'accept-then-close') setImmediate(() => dropSession(session, true));
         };

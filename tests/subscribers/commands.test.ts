@@ -61,13 +61,26 @@ describe('subscribers list', () => {
   });
 });
 
+describe('subscribers list --status bounced|complained', () => {
+  test('lists the subscribers suppressed for that reason, with it as their status', async () => {
+    const p = await withList();
+    await p.cli('subscribers', 'suppress', 'cleo@x.org', '--reason', 'bounced');
+    await p.cli('subscribers', 'suppress', 'ana@x.org', '--reason', 'complained');
+    const bounced = await p.cli('subscribers', 'list', '--status', 'bounced', '--plain');
+    expect(bounced.stdout).toBe('cleo@x.org\n');
+    const complained = await p.cli('subscribers', 'list', '--status', 'complained');
+    expect(complained.stdout).toMatch(/^ana@x\.org\s+\S.*\s+complained\s+\d{4}-/m);
+    expect(complained.stdout).not.toMatch(/cleo/);
+  });
+});
+
 describe('subscribers count', () => {
   test('active, unsubscribed, and suppressed addresses (including non-subscribers)', async () => {
     const p = await withList();
     await p.cli('subscribers', 'suppress', 'cleo@x.org', '--reason', 'bounced');
     await p.cli('subscribers', 'suppress', 'stranger@x.org');
     const r = await p.cli('subscribers', 'count');
-    expect(r.stdout).toBe('active: 3\nunsubscribed: 1\nsuppressed: 2\n');
+    expect(r.stdout).toBe('active: 3\nunsubscribed: 1\nsuppressed: 2\n  bounced: 1\n  complained: 0\n');
   });
 });
 

@@ -22,7 +22,7 @@ describe('subscribers import', () => {
     expect(p.contents()).toEqual(after);
 
     const count = await p.cli('subscribers', 'count');
-    expect(count.stdout).toBe('active: 12\nunsubscribed: 0\nsuppressed: 0\n');
+    expect(count.stdout).toBe('active: 12\nunsubscribed: 0\nsuppressed: 0\n  bounced: 0\n  complained: 0\n');
   });
 
   test('one subscriber per address compared case-insensitively; the first spelling is kept', async () => {
