@@ -92,7 +92,7 @@ export async function calendarDrift(input: DriftInput): Promise<DriftResult> {
 
   for (const [source, events] of read) {
     for (const e of events) {
-      if (e.cancelled) continue;
+      if (e.cancelled || e.private) continue;
       const id = toIssueEvent(e).id!;
       if (issueIds.has(id) || knownIds.has(id)) continue;
       warn(['week_of'], `"${e.title}" (${when(e.start, e.end)}) is in the calendar ${source} this week but not in the issue`, `add it; or, to leave it out, add ${id} to a \`# ${IDS_COMMENT}\` line`);

@@ -39,6 +39,8 @@ export interface CalendarEvent {
   /** Google's conference link (X-GOOGLE-CONFERENCE). */
   conference?: string;
   cancelled: boolean;
+  /** CLASS:PRIVATE or CONFIDENTIAL (a secret feed shows them in full): never put in an email by itself. */
+  private: boolean;
   /** The instants (ms) the event spans, for timed events; all-day events compare as dates. */
   span?: { start: number; end: number };
 }
@@ -274,8 +276,13 @@ function toCalendarEvent(
   };
   const startProp = v.getFirstProperty('dtstart')!;
   const endProp = v.getFirstProperty('dtend') ?? startProp;
-  const start = toLocal(startTime, startProp, ctx);
-  const end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
+  let start = toLocal(startTime, startProp, ctx);
+  let end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
+  // Outlook and Exchange write all-day events as midnight to midnight with this flag.
+  if (/^true$/i.test(field('x-microsoft-cdo-alldayevent') ?? '') && !startTime.isDate) {
+    start = { allDay: true, date: isoDate(startTime) };
+    end = endTime ? { allDay: true, date: isoDate(endTime) } : undefined;
+  }
   const altDesc = v.getAllProperties('x-alt-desc').find((p) => String(p.getParameter('fmttype') ?? '').toLowerCase() === 'text/html');
   const html = altDesc ? cleanText(String(altDesc.getFirstValue() ?? '')) : undefined;
   const description = html?.trim() ? html : field('description');
@@ -306,6 +313,7 @@ function toCalendarEvent(
     url: field('url')?.trim() || undefined,
     conference: field('x-google-conference')?.trim() || undefined,
     cancelled: status === 'CANCELLED',
+    private: /^(PRIVATE|CONFIDENTIAL)$/i.test(field('class') ?? ''),
     span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },
   };
 }
@@ -321,8 +329,9 @@ export function cleanText(s: string): string {
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
 }
 
+/** Any tag (Google also writes its own, such as <html-blob>) or entity makes a description HTML. */
 function looksLikeHtml(s: string): boolean {
-  return /<\/?(a|p|br|b|i|em|strong|ul|ol|li|div|span|h[1-6])\b[^>]*>/i.test(s);
+  return /<\/?[a-z][a-z0-9-]*(\s[^<>]*)?\/?>|&(amp|lt|gt|quot|nbsp|#\d+|#x[0-9a-f]+);/i.test(s);
 }
 
 function text1(c: ICAL.Component, name: string): string | undefined {

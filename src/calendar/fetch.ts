@@ -75,16 +75,21 @@ async function fetchCalendar(source: string, opts: FetchOptions): Promise<string
         throw new CalendarError(`${source}: ${httpProblem(res.status, res.statusText)}`);
       }
       const type = (res.headers.get('content-type') ?? '').toLowerCase();
-      if (/^(text\/html|application\/xhtml|application\/json|image\/|video\/|audio\/)/.test(type)) {
+      if (/^(image|video|audio)\//.test(type)) {
         await res.body?.cancel();
-        throw new CalendarError(`${source}: the server sent ${type.split(';')[0]}, not a calendar (is this the calendar's web page rather than its iCalendar/.ics address?)`);
+        throw new CalendarError(`${source}: the server sent ${type.split(';')[0]}, not a calendar`);
       }
       const length = Number(res.headers.get('content-length') ?? 0);
       if (length > maxBytes) {
         await res.body?.cancel();
         throw new CalendarError(`${source}: the calendar is ${mb(length)}, more than the ${mb(maxBytes)} allowed`);
       }
-      return await readLimited(res, maxBytes, source);
+      const text = await readLimited(res, maxBytes, source, charsetOf(type));
+      // Some servers label a calendar text/html; the body decides. A web page gets its own message.
+      if (/^(text\/html|application\/xhtml)/.test(type) && !isCalendarText(text)) {
+        throw new CalendarError(`${source}: the server sent a web page (${type.split(';')[0]}), not a calendar (is this the calendar's page rather than its iCalendar/.ics address?)`);
+      }
+      return text;
     }
   } catch (err) {
     if (err instanceof CalendarError) throw err;
@@ -107,7 +112,17 @@ function parseUrl(value: string, source: string, what = 'is'): URL {
   return url;
 }
 
-async function readLimited(res: Response, maxBytes: number, source: string): Promise<string> {
+/** The charset a server names (iCalendar's default is UTF-8); one TextDecoder does not know is UTF-8. */
+function charsetOf(type: string): string {
+  const name = /;\s*charset="?([\w-]+)"?/i.exec(type)?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(name).encoding;
+  } catch {
+    return 'utf-8';
+  }
+}
+
+async function readLimited(res: Response, maxBytes: number, source: string, charset = 'utf-8'): Promise<string> {
   if (!res.body) return '';
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -122,12 +137,16 @@ async function readLimited(res: Response, maxBytes: number, source: string): Pro
     }
     chunks.push(value);
   }
-  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+  return new TextDecoder(charset).decode(Buffer.concat(chunks));
+}
+
+function isCalendarText(text: string): boolean {
+  return /^BEGIN:VCALENDAR/i.test(text.replace(/^\uFEFF/, '').trimStart());
 }
 
 function checkIsCalendar(source: string, text: string): void {
   const head = text.replace(/^\uFEFF/, '').trimStart().slice(0, 200);
-  if (/^BEGIN:VCALENDAR/i.test(head)) return;
+  if (isCalendarText(text)) return;
   if (/^<(!doctype|html|\?xml|rss|feed)/i.test(head)) {
     throw new CalendarError(`${source}: this is a web page or a news feed, not a calendar (look for the iCalendar/.ics export address)`);
   }

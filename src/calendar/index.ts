@@ -9,10 +9,12 @@ export { descriptionToMarkdown, eventIdFor, looksLikeStreetAddress, mapLocation,
 export { issueFromCalendar, subjectFrom } from './write';
 
 export interface ImportedWeek {
-  /** The week's events from every source, not cancelled, sorted by start. */
+  /** The week's events from every source, neither cancelled nor private, sorted by start. */
   events: CalendarEvent[];
   /** The week's instances that the calendars mark STATUS:CANCELLED. */
   cancelled: CalendarEvent[];
+  /** The week's CLASS:PRIVATE and CONFIDENTIAL events, left out of the issue. */
+  private: CalendarEvent[];
   notes: string[];
 }
 
@@ -33,5 +35,10 @@ export function mergeWeek(weeks: ReturnType<typeof eventsInWeek>[]): ImportedWee
     return true;
   });
   unique.sort((a, b) => a.start.localeCompare(b.start) || a.title.localeCompare(b.title));
-  return { events: unique.filter((e) => !e.cancelled), cancelled: unique.filter((e) => e.cancelled), notes: weeks.flatMap((w) => w.notes) };
+  return {
+    events: unique.filter((e) => !e.cancelled && !e.private),
+    cancelled: unique.filter((e) => e.cancelled),
+    private: unique.filter((e) => e.private && !e.cancelled),
+    notes: weeks.flatMap((w) => w.notes),
+  };
 }

@@ -28,7 +28,7 @@ export function newCommand(ctx: CliContext): Command {
       const file = path.join('issues', `${week.toISODate()}.yaml`);
       const target = path.join(ctx.cwd, file);
       if (fs.existsSync(target)) throw new UserError(`${file} already exists; edit it, or pick another week with --week`);
-      const sources = opts.blank ? [] : opts.from.length ? opts.from : cfg.publication.calendar_feeds;
+      const sources = [...new Set(opts.blank ? [] : opts.from.length ? opts.from : cfg.publication.calendar_feeds)];
 
       let content: string;
       if (sources.length === 0) {
@@ -54,6 +54,10 @@ export function newCommand(ctx: CliContext): Command {
         if (imported.cancelled.length) {
           println(ctx.stdout, `left out, cancelled in the calendar:`);
           for (const e of imported.cancelled) println(ctx.stdout, `  ${describe(e)}`);
+        }
+        if (imported.private.length) {
+          println(ctx.stdout, `left out, private in the calendar (add them by hand if they belong in the email):`);
+          for (const e of imported.private) println(ctx.stdout, `  ${describe(e)}`);
         }
       }
       fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -11,6 +11,7 @@ import { envelopeSender, personalise } from '../send/message';
 import { createTransport, prepareSend } from '../send/prepare';
 import { openStore } from '../store';
 import { checkAddress } from '../subscribers/address';
+import { secretProblems } from '../unsubscribe/secret';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { loadDkim, type DkimKey } from '../send/dkim';
 import { estimateMs } from '../send/pace';
@@ -86,6 +87,9 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
       throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
     }
+    // A guessable secret lets anyone forge the links this send puts in every inbox.
+    const weak = cfg.env.unsubscribeKeyIsDevelopment ? [] : secretProblems(cfg.env.unsubscribeKeys);
+    if (weak.length) throw new UserError(weak.join('\n'));
     if (existing && counts && audience === 0) {
       println(ctx.stdout, `${slug} was already sent: ${summary(counts)}. Nothing to do.`);
       if (counts.unknown > 0) println(ctx.stdout, `${counts.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);

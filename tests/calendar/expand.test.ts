@@ -237,3 +237,18 @@ describe('the hour the clock repeats', () => {
     expect(week(cal(['UID:r@test', 'SUMMARY:Late shift', 'DTSTART:20211107T083000Z', 'DTEND:20211107T084500Z']), '2021-11-01').notes).toEqual([]);
   });
 });
+
+describe('what other exporters write', () => {
+  it('Outlook: an all-day event as midnight to midnight with X-MICROSOFT-CDO-ALLDAYEVENT stays a date', () => {
+    const text = cal(['UID:o@test', 'SUMMARY:Day of action', 'DTSTART;TZID=America/New_York:20211103T000000', 'DTEND;TZID=America/New_York:20211104T000000', 'X-MICROSOFT-CDO-ALLDAYEVENT:TRUE']);
+    expect(brief(week(text, '2021-11-01').events)).toEqual([['Day of action', '2021-11-03', null, 'ok']]);
+  });
+
+  it('CLASS:PRIVATE and CONFIDENTIAL events are marked private (a secret feed shows them in full)', () => {
+    const text = cal(['UID:p@test', 'SUMMARY:Steering committee', 'DTSTART:20211102T020000Z', 'CLASS:PRIVATE'], ['UID:q@test', 'SUMMARY:Open meeting', 'DTSTART:20211103T020000Z', 'CLASS:PUBLIC']);
+    expect(week(text, '2021-11-01').events.map((e) => [e.title, e.private])).toEqual([
+      ['Steering committee', true],
+      ['Open meeting', false],
+    ]);
+  });
+});

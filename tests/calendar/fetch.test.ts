@@ -15,6 +15,9 @@ beforeAll(async () => {
   server.route('/page', (_q, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Events</title>'));
   server.route('/page-as-text', (_q, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('<!DOCTYPE html><html></html>'));
   server.route('/not-ics', (_q, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('name,date\nrally,2021-11-01\n'));
+  server.route('/image', (_q, res) => res.writeHead(200, { 'content-type': 'image/png' }).end('PNG'));
+  server.route('/mislabelled', (_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(fixture('mobilize.ics')));
+  server.route('/latin1', (_q, res) => res.writeHead(200, { 'content-type': 'text/calendar; charset=ISO-8859-1' }).end(Buffer.from('BEGIN:VCALENDAR\r\nX-WR-CALNAME:Caf\u00e9\r\nEND:VCALENDAR\r\n', 'latin1')));
   server.route('/redirect', (_q, res) => res.writeHead(302, { location: '/google.ics' }).end());
   server.route('/loop', (_q, res) => res.writeHead(301, { location: '/loop' }).end());
   server.route('/to-file', (_q, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end());
@@ -52,6 +55,14 @@ describe('reading a calendar', () => {
     await expect(readSource(`webcal://127.0.0.1:1/x.ics`, opts)).rejects.toThrow(/^webcal:\/\/127\.0\.0\.1:1\/x\.ics: /);
   });
 
+  it('a calendar a server labels text/html is still read: the body decides', async () => {
+    expect((await readSource(`${server.url}/mislabelled`, opts)).text).toBe(fixture('mobilize.ics'));
+  });
+
+  it('in the charset the server names', async () => {
+    expect((await readSource(`${server.url}/latin1`, opts)).text).toContain('X-WR-CALNAME:Caf\u00e9');
+  });
+
   it('from a file, relative to the project folder', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cal-'));
     fs.writeFileSync(path.join(dir, 'chapter.ics'), fixture('mobilize.ics'));
@@ -64,7 +75,8 @@ describe('each failure is one clear line naming the source', () => {
     { path: '/missing', message: 'not found (HTTP 404): check the address; the calendar may have been made private or deleted' },
     { path: '/private', message: 'refused (HTTP 403): the calendar is not public; use its public or secret iCalendar address' },
     { path: '/error', message: 'the server answered HTTP 500 Internal Server Error' },
-    { path: '/page', message: "the server sent text/html, not a calendar (is this the calendar's web page rather than its iCalendar/.ics address?)" },
+    { path: '/page', message: "the server sent a web page (text/html), not a calendar (is this the calendar's page rather than its iCalendar/.ics address?)" },
+    { path: '/image', message: 'the server sent image/png, not a calendar' },
     { path: '/page-as-text', message: 'this is a web page or a news feed, not a calendar (look for the iCalendar/.ics export address)' },
     { path: '/not-ics', message: 'not an iCalendar feed (it does not start with BEGIN:VCALENDAR)' },
     { path: '/loop', message: 'more than 5 redirects; open it in a browser and use the address it ends at' },

@@ -80,6 +80,12 @@ describe('DESCRIPTION', () => {
       want: '**Agenda**\n\nPosterCome',
     },
     {
+      name: "Google's own <html-blob> wrapper",
+      html: true,
+      source: '<html-blob>Bring <u>signs</u> &amp; water</html-blob>',
+      want: 'Bring signs & water',
+    },
+    {
       name: 'a link whose text is its address stays a bare address',
       html: true,
       source: '<a href="https://example.org/rsvp">https://example.org/rsvp</a>',
@@ -129,7 +135,7 @@ describe('ids', () => {
 });
 
 describe('the whole event', () => {
-  const base: CalendarEvent = { source: 's', uid: 'u@x', title: 'T', start: '2021-11-01T19:00', allDay: false, descriptionIsHtml: false, cancelled: false };
+  const base: CalendarEvent = { source: 's', uid: 'u@x', title: 'T', start: '2021-11-01T19:00', allDay: false, descriptionIsHtml: false, cancelled: false, private: false };
   it('URL is the first link, then the meeting link; an unsafe URL is dropped; titles are one line', () => {
     const e = toIssueEvent({ ...base, title: 'Two\nlines', url: 'https://example.org/e', location: 'https://zoom.us/j/1' });
     expect(e).toEqual({ id: eventIdFor('u@x'), title: 'Two lines', start: '2021-11-01T19:00', online: 'Zoom', links: [{ label: 'Event page', url: 'https://example.org/e' }, { label: 'Join on Zoom', url: 'https://zoom.us/j/1' }] });

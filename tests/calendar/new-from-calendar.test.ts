@@ -130,6 +130,25 @@ describe('new with calendar_feeds, the week of March 8, 2021', () => {
   });
 });
 
+describe('new leaves out private events', () => {
+  it('and says so', async () => {
+    const dir = makeProject({
+      'private.ics': [
+        'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN',
+        'BEGIN:VEVENT', 'UID:p@test', 'SUMMARY:Steering committee', 'DTSTART:20211102T020000Z', 'CLASS:PRIVATE', 'END:VEVENT',
+        'BEGIN:VEVENT', 'UID:q@test', 'SUMMARY:Open meeting', 'DTSTART:20211103T020000Z', 'END:VEVENT',
+        'END:VCALENDAR', '',
+      ].join('\r\n'),
+    });
+    const r = await newIssue(dir, '2021-11-01', 'private.ics');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('left out, private in the calendar (add them by hand if they belong in the email):\n  Mon Nov 1, 19:00          Steering committee\n');
+    const yaml = fs.readFileSync(path.join(dir, 'issues/2021-11-01.yaml'), 'utf8');
+    expect(yaml).toContain('title: Open meeting');
+    expect(yaml).not.toContain('Steering committee');
+  });
+});
+
 describe('new --from failures write nothing', () => {
   it.each([
     { from: () => `${server.url}/nope.ics`, message: (u: string) => `${u}: not found (HTTP 404)` },

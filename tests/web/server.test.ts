@@ -461,7 +461,7 @@ describe('public server limits', () => {
       const [m] = await project.received(SEED_SLUG);
       const body = await rawSocket(server.url, `POST ${new URL(m!.unsubscribeUrl).pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 26\r\n\r\nList-Unsub`);
       expect(body).toMatch(/^HTTP\/1\.1 408 /);
-      expect(await project.cli('subscribers', 'count')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^active: 4\nunsubscribed: 0\nsuppressed: 0\n$/) });
+      expect(await project.cli('subscribers', 'count')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^active: 4\nunsubscribed: 0\nsuppressed: 0\n  bounced: 0\n  complained: 0\n$/) });
     } finally {
       await server.close();
     }

@@ -10,6 +10,7 @@ import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, te
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
 import { listen, type ListeningServer } from '../listen';
+import { createWebhooks, readWebhookBody, webhookProvider, type WebhookProvider } from './webhooks';
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
@@ -76,6 +77,8 @@ export interface PublicServerOptions {
   /** One line per request (and per failure); default: none. */
   log?: (line: string) => void;
   now?: () => Date;
+  /** Tests serve their own SNS certificate: which URLs SNS messages may point to (default: Amazon's). */
+  snsUrlAllowed?: (url: string) => boolean;
 }
 
 export type PublicServer = ListeningServer;
@@ -98,6 +101,8 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     ledger: store.ledger,
     onBuildError: (slug, message) => log(`${now().toISOString()} build of ${slug} failed: ${message}`),
   });
+
+  const webhooks = createWebhooks({ config, store: store.feedback, now, log, ...(opts.snsUrlAllowed ? { snsUrlAllowed: opts.snsUrlAllowed } : {}) });
 
   const server = http.createServer(
     {
@@ -126,6 +131,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Relays post from a few addresses in bursts: their webhooks are verified, not rate-limited.
+    const provider = webhookProvider((req.url ?? '').split(/[?#]/, 1)[0]!);
+    if (provider) return webhook(req, res, provider, setPattern);
     const decision = limiter.take(clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
     if (!decision.ok) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
@@ -151,19 +159,35 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     return sendIssueFile(res, route.file.kind === 'web', file);
   }
 
+  async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
+    if (!webhooks.enabled(provider)) return notFound(req, res);
+    setPattern(`/webhooks/${provider}`);
+    const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      send(res, status, 'application/json', Buffer.from(JSON.stringify(body)), { ...headers, ...(req.readableEnded ? {} : { connection: 'close' }) });
+    if (req.method !== 'POST') return reply(405, { error: 'POST only' }, { allow: 'POST' });
+    const body = await readWebhookBody(req);
+    if (body === 'aborted') return void res.destroy();
+    if (body === 'too-large') return reply(413, { error: 'body too large' });
+    const answer = await webhooks.handle(provider, req, body);
+    return reply(answer.status, answer.body, answer.headers);
+  }
+
   async function unsubscribe(req: http.IncomingMessage, res: http.ServerResponse, token: string): Promise<void> {
     const post = req.method === 'POST';
     if (post && declaredTooLarge(req)) return refuse(req, res, 413, 'Request too large', 'Nothing was changed.');
     if (token === TEST_TOKEN) return sendSubscriberPage(req, res, 200, testMessagePage(style, publication));
     const id = verifyToken(keys, token);
-    const subscriber = id === undefined ? undefined : await store.subscribers.findById(id);
-    if (!subscriber) return notFound(req, res);
-    const checked = checkAddress(subscriber.email);
-    if (!checked.ok) throw new Error(`subscriber ${subscriber.id} has an address the store should never hold`);
-    const shown = { publication, maskedAddress: maskAddress(subscriber.email) };
+    // The token names a mailbox, which outlives its subscriber row: a link in an old email still
+    // unsubscribes the address after `subscribers remove` and a re-import.
+    const mailbox = id === undefined ? undefined : await store.subscribers.findMailbox(id);
+    if (!mailbox) return notFound(req, res);
+    const checked = checkAddress(mailbox.subscriber?.email ?? mailbox.address);
+    if (!checked.ok) throw new Error(`mailbox ${mailbox.id} has an address the store should never hold`);
+    const subscriber = mailbox.subscriber;
+    const shown = { publication, maskedAddress: maskAddress(checked.address) };
 
     if (!post) {
-      const unsubscribed = subscriber.status === 'unsubscribed' || (await store.subscribers.suppression(checked.address)) !== undefined;
+      const unsubscribed = subscriber?.status === 'unsubscribed' || (await store.subscribers.suppression(checked.address)) !== undefined;
       return sendSubscriberPage(req, res, 200, unsubscribed ? unsubscribedPage(style, shown) : confirmPage(style, shown));
     }
     const body = await readForm(req);
