@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
-import type { DeliveryState, Ledger } from '../send/ledger';
+import type { DeliveryCounts, DeliveryState, Ledger } from '../send/ledger';
 import { planDueRun } from '../schedule/due';
 import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
@@ -12,6 +12,8 @@ import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { summary } from './send';
+
+const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
 
 /** How many failed/unknown addresses `status <issue>` lists before saying how many more. */
 const LISTED_PROBLEMS = 50;
@@ -29,7 +31,7 @@ export function statusCommand(ctx: CliContext): Command {
           const sends = await ledger.listSends();
           if (sends.length === 0) println(ctx.stdout, 'no sends yet');
           for (const s of sends) {
-            const state = s.finishedAt ? `finished ${s.finishedAt}` : 'in progress or stopped (run send again to resume)';
+            const state = s.state === 'finished' ? `finished ${s.finishedAt}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
             println(ctx.stdout, `${s.slug}  "${s.subject}"  ${summary(s.counts)}  — ${state}`);
           }
           await printSchedule(ctx, cfg, ledger);
@@ -42,6 +44,18 @@ export function statusCommand(ctx: CliContext): Command {
         println(ctx.stdout, `${slug}  "${send.subject}"`);
         println(ctx.stdout, `  started ${send.createdAt}${send.finishedAt ? `, finished ${send.finishedAt}` : ', not finished'}`);
         println(ctx.stdout, `  ${summary(counts)}`);
+        const editions = await store.editions.history(slug);
+        if (editions.length) {
+          println(ctx.stdout, '  editions (who got which):');
+          let accounted = 0;
+          for (const { edition: e, counts: c } of editions) {
+            accounted += total(c);
+            const subject = e.subject === send.subject ? '' : `  "${e.subject}"`;
+            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}`);
+          }
+          const older = total(counts) - accounted;
+          if (older > 0) println(ctx.stdout, `    -  ${older} deliver${older === 1 ? 'y' : 'ies'} from before editions were recorded`);
+        } else println(ctx.stdout, '  no edition stored (sent by an older version): `newsletter send <issue> --correction` publishes one');
         const problems: DeliveryState[] = ['failed', 'unknown', 'pending'];
         const rows = await ledger.listDeliveries(send.id, problems, LISTED_PROBLEMS);
         for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${escapeControl(r.lastReply ?? '')}`.trimEnd());

@@ -2,14 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Config, Engine } from '../config';
-import { loadIssueFile } from '../issue/load';
-import { buildView, type IssueView } from '../issue/view';
+import type { IssueView } from '../issue/view';
+import { draftEdition } from '../publish/edition';
 import { composeMessage, prepareIssue } from '../send/message';
 import type { Problem } from '../util/problems';
-import { icsFiles } from './ics';
-import { renderIssue, type Rendered } from './index';
+import type { Rendered } from './index';
 import { checkRendered } from './quality';
-import { renderWebHtml } from './web';
 
 export interface BuildResult {
   slug: string;
@@ -33,14 +31,13 @@ export const SAMPLE_RECIPIENT = { id: 0, address: 'subscriber@example.org', name
 export async function buildIssue(opts: { config: Config; file: string; display?: string; engine?: Engine; outDir?: string; now?: DateTime }): Promise<BuildResult> {
   const { config } = opts;
   const display = opts.display ?? opts.file;
-  const loaded = loadIssueFile(opts.file, config.publication.timezone, display);
-  const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now });
-  const rendered = await renderIssue(view, engine);
-  const web = await renderWebHtml(view, engine);
+  const now = opts.now ?? DateTime.now();
+  // The same edition `send` stores: the email and the files it publishes, rendered once.
+  const draft = await draftEdition({ config, file: opts.file, display, engine: opts.engine, viewAt: now, stampAt: now });
+  const { slug, view, rendered, loaded } = draft;
   const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display)];
 
-  const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', loaded.slug));
+  const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', slug));
   const prepared = prepareIssue(rendered);
   const sampleUnsubscribe = `${config.publication.site_url}/u/sample`;
   const outputs: Record<string, string | Buffer> = {
@@ -48,16 +45,15 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
     'email.txt': prepared.text({ unsubscribeUrl: sampleUnsubscribe }),
     'message.eml': await composeMessage(prepared, SAMPLE_RECIPIENT, {
       publication: config.publication,
-      slug: loaded.slug,
+      slug,
       unsubscribeUrl: sampleUnsubscribe,
       unsubscribeMailto: config.env.unsubscribeMailto,
     }),
-    'web.html': web,
-    ...icsFiles(view, { now: opts.now ?? DateTime.now() }),
+    ...Object.fromEntries(draft.content.assets.map((a) => [a.path, a.body])),
   };
   const files = writeAtomically(outDir, outputs);
   removeStaleEventFiles(outDir, files);
-  return { slug: loaded.slug, view, rendered, warnings, outDir, files };
+  return { slug, view, rendered, warnings, outDir, files };
 }
 
 function writeAtomically(outDir: string, outputs: Record<string, string | Buffer>): string[] {
@@ -74,10 +70,7 @@ function writeAtomically(outDir: string, outputs: Record<string, string | Buffer
   return written;
 }
 
-/**
- * An event whose id changed (or that was removed) must not leave its old .ics behind, where
- * `serve` would still publish it.
- */
+/** An event whose id changed (or that was removed) must not leave its old .ics behind. */
 function removeStaleEventFiles(outDir: string, written: string[]): void {
   const eventsDir = path.join(outDir, 'events');
   if (!fs.existsSync(eventsDir)) return;

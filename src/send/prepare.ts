@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { DateTime } from 'luxon';
 import type { Config, Engine } from '../config';
-import { loadIssueFile } from '../issue/load';
-import { buildView } from '../issue/view';
-import { renderIssue } from '../render';
+import { draftEdition } from '../publish/edition';
+import type { Rendered } from '../render';
 import { checkRendered } from '../render/quality';
 import type { Problem } from '../util/problems';
 import { prepareIssue, type PreparedIssue } from './message';
@@ -11,20 +10,18 @@ import { createOutboxTransport } from './outbox-transport';
 import { createSmtpTransport } from './smtp-transport';
 import type { Transport } from './transport';
 
-/** Loads (errors stop here), renders once, and compiles the per-recipient placeholders. */
-export async function prepareSend(
-  config: Config,
-  file: string,
-  display: string,
-  engine: Engine | undefined,
-  now: DateTime,
-): Promise<{ slug: string; prepared: PreparedIssue; warnings: Problem[] }> {
-  const loaded = loadIssueFile(file, config.publication.timezone, display);
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now });
-  const rendered = await renderIssue(view, engine ?? config.publication.engine);
-  // The warnings `newsletter check` would print, shown before the send is confirmed.
-  const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display).filter((p) => p.severity === 'warning')];
-  return { slug: loaded.slug, prepared: prepareIssue(rendered), warnings };
+/**
+ * Loads (errors stop here), renders once, and compiles the per-recipient placeholders, without
+ * the store: for test sends and the bench. A real send builds its messages from the stored edition.
+ */
+export async function prepareSend(config: Config, file: string, display: string, engine: Engine | undefined, now: DateTime): Promise<{ slug: string; prepared: PreparedIssue }> {
+  const draft = await draftEdition({ config, file, display, engine, viewAt: now, stampAt: now });
+  return { slug: draft.slug, prepared: prepareIssue(draft.rendered) };
+}
+
+/** The warnings `newsletter check` would print for a rendered issue, shown before a send is confirmed. */
+export function sendWarnings(loaded: { problems: readonly Problem[] }, rendered: Rendered, display: string): Problem[] {
+  return [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display).filter((p) => p.severity === 'warning')];
 }
 
 /** SMTP when SMTP_URL is set, the local outbox otherwise. */

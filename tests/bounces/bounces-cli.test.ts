@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verpAddress } from '../../src/bounces/verp';
-import { runCli } from '../helpers/cli';
+import { REPO_ROOT, runCli } from '../helpers/cli';
 import { makeSendProject, SECRET, send, type SendProject } from '../helpers/send-project';
 import { fixture } from './fixtures';
 
@@ -119,6 +120,24 @@ describe('newsletter bounces', () => {
     expect(listed.stdout).toBe(`${a.address}\n${b.address}\n`);
   });
 
+  test('--stdin in a real process, as a Postfix pipe or an /etc/aliases "|command" runs it: exit 0, one line', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[3]!;
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'newsletter.js'), 'bounces', '--stdin', '--recipient', verpAddress(BOUNCE_ADDRESS, d.id, KEYS)], {
+      cwd: project.dir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    // Postfix's pipe(8) writes the message with a "From " line first unless flags say otherwise.
+    child.stdin.end(Buffer.concat([Buffer.from('From MAILER-DAEMON  Mon Mar 22 14:03:12 2021\n'), fixture('exim-dsn.eml', { to: BOUNCE_ADDRESS, rcpt: d.address, msgid: d.message_id })]));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain(`${d.address} (2021-03-22, by return path): 5.0.0 mailbox unavailable: 550 No such user here — hard bounce: suppressed`);
+    expect(state(db()).suppressions).toEqual([{ address: d.address, reason: 'bounced' }]);
+  });
+
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {
     const { env, db } = fresh();
     const r = await cli(env, ['--stdin'], reportFor('postfix-relay-denied.eml', deliveries[0]!));
@@ -134,6 +153,18 @@ describe('newsletter bounces', () => {
     const r = await cli(env, ['--stdin'], raw);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`standard input: unmatched: return path ${forged} has no valid signature (forged or damaged): not applied`);
+    expect(state(db()).suppressions).toEqual([]);
+  });
+
+  test('a report delivered to a forged return path is refused even if its returned headers carry a valid one', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[1]!;
+    const forged = `bounces+${deliveries[2]!.id}-0000000000000000@example.org`;
+    const raw = fixture('postfix-user-unknown.eml', { to: forged, rcpt: d.address, msgid: d.message_id, returnPath: verpAddress(BOUNCE_ADDRESS, d.id, KEYS) });
+    const r = await cli(env, ['--stdin'], raw);
+    expect(r.stdout).toContain(`unmatched: return path ${forged} has no valid signature`);
+    const twoIds = fixture('postfix-user-unknown.eml', { to: verpAddress(BOUNCE_ADDRESS, deliveries[2]!.id, KEYS), rcpt: d.address, msgid: d.message_id, returnPath: verpAddress(BOUNCE_ADDRESS, d.id, KEYS) });
+    expect((await cli(env, ['--stdin'], twoIds)).stdout).toContain(`unmatched: return paths name different deliveries (${deliveries[2]!.id}, ${d.id}): not applied`);
     expect(state(db()).suppressions).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { ALLOWED_TRANSITIONS, LeaseLost, canTransition, type Outcome } from '../../src/send/ledger';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite';
 import { checkAddress, type Address } from '../../src/subscribers/address';
+import { testEdition } from '../helpers/edition';
 
 const addr = (a: string) => {
   const c = checkAddress(a);
@@ -33,7 +34,7 @@ describe('SQLite send ledger', () => {
   const OWNER = 'this-run';
   /** A send begun and leased to OWNER, as the campaign does. */
   const begin = async (slug = 'x') => {
-    const { send } = await store.ledger.beginSend({ slug, subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug, edition: testEdition(), now: t0 });
     expect(await store.ledger.acquireLease(send.id, OWNER, new Date(t0.getTime() + 60_000), t0)).toBe(true);
     return send;
   };
@@ -41,12 +42,12 @@ describe('SQLite send ledger', () => {
     store.ledger.commit({ sendId, owner: OWNER, outcomes, handedOver, now });
 
   it('freezes the audience when the send starts: active subscribers minus suppressions', async () => {
-    const { send, created } = await store.ledger.beginSend({ slug: '2021-03-22', subject: 's', contentHash: 'h', now: t0 });
+    const { send, created } = await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 });
     expect(created).toBe(true);
     const later = await store.subscribers.beginImport();
     await later.subscribe(addr('late@example.org'), null);
     await later.commit();
-    expect((await store.ledger.beginSend({ slug: '2021-03-22', subject: 's', contentHash: 'h', now: t0 })).created).toBe(false);
+    expect((await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 })).created).toBe(false);
     expect(await store.ledger.counts(send.id)).toMatchObject({ pending: 3, sending: 0 });
   });
 
@@ -158,7 +159,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('lets one owner hold the lease at a time, until it expires', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const until = new Date(t0.getTime() + 60_000);
     expect(await store.ledger.acquireLease(send.id, 'one', until, t0)).toBe(true);
     expect(await store.ledger.acquireLease(send.id, 'two', until, t0)).toBe(false);

@@ -61,8 +61,12 @@ describe('routes', () => {
       ['/u/a/b', undefined],
       ['/issues/', undefined],
       ['/issues/x/events/', undefined],
-      ['/issues/x/events/a.txt', undefined],
-      ['/issues/x/y/z/w', undefined],
+      // Any other file of an edition (images, pages): looked up by its path among the edition's assets.
+      ['/issues/x/events/a.txt', '/issues/:slug/:file'],
+      ['/issues/x/images/rally.jpg', '/issues/:slug/:file'],
+      ['/issues/x/y/z/w', '/issues/:slug/:file'],
+      ['/issues/x/a/b/c/d/e', undefined],
+      ['/issues/x/a//b', undefined],
       ['http://evil.example/u/x', undefined],
     ];
     for (const [url, pattern] of cases) {

@@ -253,7 +253,7 @@ describe('public server over HTTP', () => {
   });
 
   describe('web versions and calendar files of sent issues', () => {
-    it('serves web.html at the link in the email, built on demand from the issue file', async () => {
+    it('serves web.html at the link in the email, from the edition stored by the send (nothing is built, dist/ is not written)', async () => {
       const m = mail.get('dan@example.org')!;
       const webLink = /href="(https:\/\/news\.example\.org\/issues\/2021-03-22\/)"/.exec(m.html)?.[1];
       expect(webLink).toBeDefined();
@@ -266,7 +266,7 @@ describe('public server over HTTP', () => {
       expect(html).toContain('Solidarity with BAmazon Union!');
       // The web version names no subscriber and carries no token.
       expect(html).not.toMatch(/\/u\/k\d\./);
-      expect(fs.existsSync(path.join(project.dir, 'dist', SEED_SLUG, 'web.html'))).toBe(true);
+      expect(fs.existsSync(path.join(project.dir, 'dist', SEED_SLUG))).toBe(false);
     });
 
     it('serves events.ics and each event .ics linked from the email as text/calendar', async () => {
@@ -394,7 +394,7 @@ describe('public server over HTTP', () => {
     it('logs one line per request with the route pattern, never a token, an address or a secret', () => {
       expect(log.length).toBeGreaterThan(50);
       for (const line of log) {
-        expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) (\/u\/:token|\/issues\/:slug\/?|\/issues\/:slug\/events\.ics|\/issues\/:slug\/events\/:id\.ics|-) \d{3}(-aborted)? \d+\.\dms$/);
+        expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) (\/u\/:token|\/issues\/:slug\/?|\/issues\/:slug\/events\.ics|\/issues\/:slug\/events\/:id\.ics|\/issues\/:slug\/:file|-) \d{3}(-aborted)? \d+\.\dms$/);
         expect(line).not.toMatch(/@|k[12]\.\d+\.|test-send|secret/i);
       }
       expect(log).toContainEqual(expect.stringMatching(/ POST \/u\/:token 200 /));

@@ -96,11 +96,7 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
 
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { now }));
-  const issues = new PublishedIssues({
-    config,
-    ledger: store.ledger,
-    onBuildError: (slug, message) => log(`${now().toISOString()} build of ${slug} failed: ${message}`),
-  });
+  const issues = new PublishedIssues(store.editions);
 
   const webhooks = createWebhooks({ config, store: store.feedback, now, log, ...(opts.snsUrlAllowed ? { snsUrlAllowed: opts.snsUrlAllowed } : {}) });
 
@@ -154,9 +150,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       res.setHeader('location', `${encodeURIComponent(route.slug)}/`);
       return sendPage(res, 308, errorPage(style, 'Moved', 'The web version is one address further.'));
     }
-    const file = await issues.read(route.slug, route.file);
+    const file = await issues.read(route.slug, route.path);
     if (!file) return notFound(req, res);
-    return sendIssueFile(res, route.file.kind === 'web', file);
+    return sendIssueFile(res, file);
   }
 
   async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
@@ -248,15 +244,15 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   };
 }
 
-function sendIssueFile(res: http.ServerResponse, web: boolean, file: PublishedFile): void {
+function sendIssueFile(res: http.ServerResponse, file: PublishedFile): void {
   const headers: Record<string, string> = { 'cache-control': ISSUE_CACHE_CONTROL };
-  if (web) {
+  if (/^text\/html\b/.test(file.contentType)) {
     headers['content-security-policy'] = WEB_VERSION_CSP;
-    return send(res, 200, 'text/html; charset=utf-8', file.content, headers);
+    return send(res, 200, file.contentType, file.content, headers);
   }
-  // The name is a checked slug or event id: nothing in it needs quoting.
-  headers['content-disposition'] = `attachment; filename="${file.name}"`;
-  send(res, 200, 'text/calendar; charset=utf-8', file.content, headers);
+  // The name is a checked slug or asset path segment: nothing in it needs quoting.
+  if (/^text\/calendar\b/.test(file.contentType)) headers['content-disposition'] = `attachment; filename="${file.name}"`;
+  send(res, 200, file.contentType, file.content, headers);
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: Buffer, headers: Record<string, string> = {}): void {
