@@ -145,11 +145,11 @@ export interface Ledger {
   /** `--retry-failed`: failed rows go back to pending, except addresses suppressed since (bounces). */
   requeueFailed(sendId: number, now: Date): Promise<number>;
   /**
-   * Moves up to `limit` due pending deliveries to `sending` and returns them, while `owner` holds
-   * the lease (LeaseLost otherwise); pending rows whose address was suppressed since the audience
-   * was frozen become `skipped` instead.
+   * Moves up to `limit` due pending deliveries to `sending` and returns them; pending rows whose
+   * address was suppressed since the audience was frozen become `skipped` instead. With `owner`
+   * (the runner always gives it) only while that owner holds the lease (LeaseLost otherwise).
    */
-  claim(sendId: number, owner: string, limit: number, now: Date): Promise<ClaimedDelivery[]>;
+  claim(sendId: number, limit: number, now: Date, owner?: string): Promise<ClaimedDelivery[]>;
   /**
    * One transaction: outcomes and hand-over marks, only while `owner` holds the lease (LeaseLost
    * otherwise). With hand-over marks it returns once they are on disk (the WAL synced).

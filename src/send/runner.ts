@@ -200,7 +200,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
         if (halt.signal.aborted) break;
         let claimed: ClaimedDelivery[];
         try {
-          claimed = await opts.ledger.claim(opts.sendId, opts.owner, room, now());
+          claimed = await opts.ledger.claim(opts.sendId, room, now(), opts.owner);
         } catch (err) {
           storeFailed(err);
           break;

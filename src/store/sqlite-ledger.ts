@@ -234,8 +234,8 @@ export class SqliteLedger implements Ledger {
    * hand-over mark is synced (see commit), and that sync makes the claim before it durable too. A
    * claim lost to a power cut leaves its row `pending`, and that row's message never left.
    */
-  async claim(sendId: number, owner: string, limit: number, now: Date): Promise<ClaimedDelivery[]> {
-    return guard(this.db.name, () => this.withoutSync(() => this.claimRows(sendId, owner, limit, now)));
+  async claim(sendId: number, limit: number, now: Date, owner?: string): Promise<ClaimedDelivery[]> {
+    return guard(this.db.name, () => this.withoutSync(() => this.claimRows(sendId, limit, now, owner)));
   }
 
   /**
@@ -295,11 +295,11 @@ export class SqliteLedger implements Ledger {
 
   private walPath: string | null | undefined;
 
-  private claimRows(sendId: number, owner: string, limit: number, now: Date): ClaimedDelivery[] {
+  private claimRows(sendId: number, limit: number, now: Date, owner: string | undefined): ClaimedDelivery[] {
     type Candidate = { id: number; edition_id: number | null; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
     return this.db
       .transaction(() => {
-        this.assertOwner(sendId, owner);
+        if (owner !== undefined) this.assertOwner(sendId, owner);
         const candidates = this.stmt<[number, string, number], Candidate>(
           `SELECT d.id, d.edition_id, d.subscriber_id, d.address, d.run_attempts AS attempts, s.name, s.status, p.reason AS suppressed
            FROM deliveries d

@@ -95,7 +95,7 @@ describe('soft bounces on a real store', () => {
   async function sendAt(slug: string, at: Date): Promise<Map<string, number>> {
     const { send } = await store.ledger.beginSend({ slug, edition: testEdition(), now: at });
     await store.ledger.acquireLease(send.id, 'test', at, at);
-    const claimed = await store.ledger.claim(send.id, 'test', 10, at);
+    const claimed = await store.ledger.claim(send.id, 10, at, 'test');
     await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${slug}.${c.id}@example.org>` } })), at);
     return new Map(claimed.map((c) => [c.address, c.id]));
   }

@@ -25,7 +25,7 @@ async function withSubscribers(file: string, addresses: string[]): Promise<Sqlit
 /** Claims as the runner does: under the send's lease. */
 async function leasedClaim(store: SqliteStore, sendId: number, limit: number, now: Date) {
   await store.ledger.acquireLease(sendId, 'test', new Date(now.getTime() + 60_000), now);
-  return store.ledger.claim(sendId, 'test', limit, now);
+  return store.ledger.claim(sendId, limit, now, 'test');
 }
 
 describe('editions in the store', () => {
