@@ -5,6 +5,7 @@ import { classifyReport, type RecipientFeedback } from './classify';
 import type { SoftBouncePolicy } from './feedback';
 import { parseReport, ReportError, type ParsedReport } from './report';
 import type { DeliveryRef, FeedbackItem, FeedbackStore } from './store';
+import { oneLine } from './text';
 import { readVerp } from './verp';
 
 /**
@@ -41,6 +42,13 @@ export type ReportResult =
   | { status: 'skipped'; why: string };
 
 export async function processMessage(raw: Buffer, ctx: BounceContext): Promise<ReportResult> {
+  const result = await readAndApply(raw, ctx);
+  if ('why' in result) return { ...result, why: oneLine(result.why, 500) };
+  if ('lines' in result) return { ...result, lines: result.lines.map((l) => oneLine(l, 1000)) };
+  return result;
+}
+
+async function readAndApply(raw: Buffer, ctx: BounceContext): Promise<ReportResult> {
   let report: ParsedReport;
   try {
     report = await parseReport(raw);
@@ -67,7 +75,7 @@ async function applyFeedback(report: ParsedReport, feedback: RecipientFeedback[]
     kind: f.kind as FeedbackItem['kind'],
     deliveryId: matched.deliveries[i]!.id,
     ...(f.status ? { status: f.status } : {}),
-    detail: f.reason,
+    detail: oneLine(f.reason),
   }));
   return applyItems(ctx.store, items, ctx.policy, ctx.now, matched.deliveries, matched.how);
 }

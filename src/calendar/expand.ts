@@ -333,13 +333,16 @@ function toCalendarEvent(
 
 /**
  * Text from a feed without the characters that could disguise or break it: control characters
- * (but line breaks and tabs), line and paragraph separators, and bidirectional overrides.
+ * (but line breaks and tabs), line and paragraph separators, bidirectional overrides, and the
+ * `%%` of the per-member placeholders.
  */
 export function cleanText(s: string): string {
   return s
     .replace(/\r\n?/g, '\n')
     .replace(/[\u2028\u2029]/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    // %%UNSUBSCRIBE_URL%% and its kind are filled in per member at send time; a feed cannot add one.
+    .replace(/%%/g, '% %');
 }
 
 /** Any tag (Google also writes its own, such as <html-blob>) or entity makes a description HTML. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { FeedbackStore } from '../bounces/store';
+import type { FeedbackCounts, FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
 import type { DeliveryCounts, DeliveryState, Ledger } from '../send/ledger';
@@ -44,13 +44,14 @@ export function statusCommand(ctx: CliContext): Command {
         println(ctx.stdout, `  started ${send.createdAt}${send.finishedAt ? `, finished ${send.finishedAt}` : ', not finished'}`);
         println(ctx.stdout, `  ${summary(counts)}`);
         const editions = await store.editions.history(slug);
+        const feedback = await store.feedback.countsByEdition(send.id);
         if (editions.length) {
           println(ctx.stdout, '  editions (who got which):');
           let accounted = 0;
           for (const { edition: e, counts: c } of editions) {
             accounted += total(c);
             const subject = e.subject === send.subject ? '' : `  "${e.subject}"`;
-            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}`);
+            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
           }
           const older = total(counts) - accounted;
           if (older > 0) println(ctx.stdout, `    -  ${older} deliver${older === 1 ? 'y' : 'ies'} from before editions were recorded`);
@@ -65,6 +66,12 @@ export function statusCommand(ctx: CliContext): Command {
         await store.close();
       }
     });
+}
+
+/** An edition's bounces and complaints, after its delivery counts; nothing when none came back. */
+function afterSending(c: FeedbackCounts | undefined): string {
+  if (!c) return '';
+  return `; then ${c.bounced} bounced, ${c.softBounced} soft-bounced, ${c.complained} complained`;
 }
 
 /** Bounces and complaints that came back after the send (`newsletter bounces`, the relay webhooks). */

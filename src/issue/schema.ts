@@ -56,10 +56,13 @@ export const Detail = z.strictObject({
   text: requiredText('a paragraph, Markdown allowed'),
 });
 
+/** An event id: it names the event's .ics file and its calendar UID, so it is kept plain. */
+export const EVENT_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
+
 export const Event = z.strictObject({
   id: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, { error: 'must be lowercase letters, digits and dashes' })
+    .regex(EVENT_ID, { error: 'must be lowercase letters, digits and dashes' })
     .optional()
     .describe('Stable id, used for calendar UIDs; defaults to one derived from the title and date.'),
   title: oneLine('the event name'),

@@ -113,6 +113,8 @@ describe('newsletter bounces', () => {
 
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env, now: new Date() });
     expect(status.stdout).toContain('after sending: 2 bounced, 1 soft-bounced, 1 complained');
+    // Per edition: who got which edition, and what came back from each.
+    expect(status.stdout).toMatch(/^ {4}1 {2}\S+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
     expect(status.stdout).toContain(`  bounced      ${a.address}  5.1.1 bad destination mailbox address: 550 5.1.1 <${a.address}>: Recipient address rejected: User unknown in virtual mailbox table\n`);
     expect(status.stdout).toContain(`  complained   ${c.address}  abuse report (ARF Feedback-Type: abuse)\n`);
     expect(status.stdout).toContain(`  soft_bounced ${f.address}  5.2.2 mailbox full (treated as soft: mailbox full): 552 5.2.2`);
@@ -136,6 +138,29 @@ describe('newsletter bounces', () => {
     expect(code).toBe(0);
     expect(out).toContain(`${d.address} (2021-03-22, by return path): 5.0.0 mailbox unavailable: 550 No such user here — hard bounce: suppressed`);
     expect(state(db()).suppressions).toEqual([{ address: d.address, reason: 'bounced' }]);
+  });
+
+  test('escape sequences and bidi overrides in a report never reach the terminal or the store', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[4]!;
+    const raw = reportFor('postfix-user-unknown.eml', d)
+      .toString('latin1')
+      .replace('Diagnostic-Code: smtp; 550 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 \x1b[2J\x1b]0;pwned\x07 \u202egro.elpmaxe')
+      .replace('Final-Recipient: rfc822; ', 'Final-Recipient: rfc822; \x1b[31m');
+    const r = await cli(env, ['--stdin'], Buffer.from(raw, 'utf8'));
+    expect(r.stdout).toContain('hard bounce: suppressed');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    const database = db();
+    const details = database.prepare('SELECT detail FROM feedback_reports').pluck().all() as string[];
+    database.close();
+    expect(details.join('')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
+  });
+
+  test('--stdin: when the store cannot be opened, exit 75 so the MTA keeps the report and retries', async () => {
+    const { env } = fresh({ DATABASE_PATH: path.join(project.dir, 'newsletter.yaml', 'store.db') });
+    const r = await cli(env, ['--stdin'], reportFor('postfix-user-unknown.eml', deliveries[0]!));
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/^cannot create the folder for the store .*\(exit 75: the mail system keeps the report and tries again later\)\n$/);
   });
 
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import { applyItems, RECENT_DAYS } from '../../bounces/apply';
 import type { SoftBouncePolicy } from '../../bounces/feedback';
 import type { DeliveryRef, FeedbackItem, FeedbackStore } from '../../bounces/store';
+import { oneLine } from '../../bounces/text';
 import type { Config } from '../../config';
 import { mailgunEvents, postmarkEvents, sendgridEvents, sesEvents, type Parsed, type RelayEvent } from './webhooks-events';
 import { isAmazonSnsUrl, isSnsMessage, verifyBasicAuth, verifyMailgun, verifySendGrid, verifySns, type SnsMessage } from './webhooks-verify';
@@ -98,7 +99,7 @@ export function createWebhooks(opts: WebhookOptions) {
       const d = await match(e);
       if (!d) {
         unmatched++;
-        opts.log(`${opts.now().toISOString()} webhook ${provider}: unmatched ${e.kind} event ${e.id}`);
+        opts.log(`${opts.now().toISOString()} webhook ${provider}: unmatched ${e.kind} event ${oneLine(e.id, 100)}`);
         continue;
       }
       const item: FeedbackItem = {
@@ -107,7 +108,7 @@ export function createWebhooks(opts: WebhookOptions) {
         kind: e.kind,
         deliveryId: d.id,
         ...(e.status ? { status: e.status } : {}),
-        detail: e.detail,
+        detail: oneLine(e.detail),
       };
       const r = await applyItems(opts.store, [item], policy, opts.now(), [d], provider);
       if (r.status === 'applied') applied++;
