@@ -147,7 +147,7 @@ function eventView(e: IssueEvent, zone: string, sendDay: string | null, icsUrl: 
   const place = e.location
     ? { name: e.location.name, address: e.location.address, mapUrl: e.location.url ?? mapUrl(e.location.name, e.location.address) }
     : undefined;
-  const description = e.description ? renderMarkdown(e.description) : undefined;
+  const description = e.description ? renderMarkdown(e.description, { breaks: true }) : undefined;
   return {
     id,
     title: e.title,

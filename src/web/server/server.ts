@@ -143,8 +143,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     // Relays post from a few addresses in bursts: their webhooks are verified, not rate-limited.
+    // A relay that is not configured has no endpoint: that path is limited and 404 like any other.
     const provider = webhookProvider((req.url ?? '').split(/[?#]/, 1)[0]!);
-    if (provider) return webhook(req, res, provider, setPattern);
+    if (provider && webhooks.enabled(provider)) return webhook(req, res, provider, setPattern);
     const decision = limiter.take(clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
     if (!decision.ok) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
@@ -177,7 +178,6 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   }
 
   async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
-    if (!webhooks.enabled(provider)) return notFound(req, res);
     setPattern(`/webhooks/${provider}`);
     const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
       send(res, status, 'application/json', Buffer.from(JSON.stringify(body)), { ...headers, ...(req.readableEnded ? {} : { connection: 'close' }) });

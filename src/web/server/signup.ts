@@ -106,7 +106,7 @@ export function createSignup(deps: SignupDeps): Signup {
     }
     const checked = checkAddress(email);
     if (!checked.ok) {
-      const reason = checked.reason === 'the address is empty' ? 'Please enter your email address.' : `"${email.trim()}" is not an email address we can use: it ${checked.reason.replace(/^(is|has|contains|starts|the) /, (w) => (w === 'the ' ? 'has a problem: the ' : w))}.`;
+      const reason = checked.reason === 'the address is empty' ? 'Please enter your email address.' : `"${email.trim()}" is not an email address we can use: ${checked.reason}.`;
       return form(400, { email, name, error: reason });
     }
     const cleaned = cleanName(name);
