@@ -32,7 +32,7 @@ export async function checkIssue(file: string, cfg: ReturnType<typeof config>, e
   const loaded = checkIssueFile(path.resolve(ctx.cwd, file), cfg.publication.timezone, file);
   const problems = loaded.problems;
   if (!loaded.issue || hasErrors(problems)) return problems;
-  const view = buildView(loaded.issue, cfg.publication, { slug: loaded.slug, now: DateTime.fromJSDate(ctx.now()) });
+  const view = buildView(loaded.issue, cfg.publication, { slug: loaded.slug, now: DateTime.fromJSDate(ctx.now()), images: loaded.images });
   const rendered = await renderIssue(view, engine);
   return [...problems, ...checkRendered(rendered, file)];
 }

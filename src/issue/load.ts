@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IssueError, UserError } from '../util/errors';
 import { hasErrors, sortProblems, type Problem } from '../util/problems';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
+import { checkImages, type ImageCatalog } from './images';
 import { lintIssue } from './lint';
 import { IssueSchema, type Issue } from './schema';
 
@@ -13,18 +14,27 @@ export interface LoadedIssue {
   slug: string;
   issue?: Issue;
   problems: Problem[];
+  /** The pictures next to the issue, read and sized (empty when the issue's folder is not known). */
+  images: ImageCatalog;
 }
 
 /**
  * The validation pipeline: YAML (syntax, duplicate keys, aliases) → schema → rules and lint.
  * Every problem of the file comes back together, sorted by line; nothing throws for bad input.
  */
-export function checkIssueSource(file: string, source: string, zone: string): LoadedIssue {
+export function checkIssueSource(file: string, source: string, zone: string, opts: { dir?: string } = {}): LoadedIssue {
   const yf = parseYamlFile(file, source);
   const { value, problems } = validateYaml(yf, IssueSchema);
   const all = [...yf.problems, ...problems];
-  if (value) all.push(...lintIssue(value, yf, zone));
-  return { file, slug: issueSlug(file), issue: hasErrors(all) ? undefined : value, problems: sortProblems(all) };
+  let images: ImageCatalog = new Map();
+  if (value) {
+    all.push(...lintIssue(value, yf, zone));
+    // Pictures next to the issue are found relative to its folder (`dir`); without one they are not read.
+    const checked = checkImages(value, yf, opts.dir);
+    all.push(...checked.problems);
+    images = checked.catalog;
+  }
+  return { file, slug: issueSlug(file), issue: hasErrors(all) ? undefined : value, problems: sortProblems(all), images };
 }
 
 /** `file` is read; `display` (default: `file`) is the name used in messages. */
@@ -42,10 +52,11 @@ export function checkIssueFile(file: string, zone: string, display: string = fil
     return {
       file: display,
       slug: issueSlug(file),
+      images: new Map(),
       problems: [{ severity: 'error', file: display, line: 1, col: 1, path: '', message: 'this is a binary file, not a YAML issue' }],
     };
   }
-  return checkIssueSource(display, source, zone);
+  return checkIssueSource(display, source, zone, { dir: path.dirname(path.resolve(file)) });
 }
 
 /** Loads an issue for building or sending: errors stop here, with every one of them listed. */

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isSafeUrl } from '../util/links';
+import { isImageUrl, isLocalImagePath, isSafeUrl } from '../util/links';
 
 /**
  * The issue file format: one schema gives the TypeScript types, the validation of
@@ -51,6 +51,31 @@ export const Location = z.strictObject({
   url: SafeUrl.optional(),
 });
 
+/**
+ * A picture: an https link, or a file next to the issue (`images/rally.png`, relative to the
+ * issue's folder), which `build` and `send` publish with the web version (src/issue/images.ts
+ * checks the file). `alt` says what the picture shows, for screen readers, blocked images and
+ * the plain-text part.
+ */
+export const ImageSrc = z
+  .string({ error: 'must be an https link or a file next to the issue (images/rally.png)' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => isImageUrl(s) || isLocalImagePath(s), {
+    error: 'must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")',
+  });
+
+export const Image = z
+  .strictObject({
+    src: ImageSrc,
+    alt: z
+      .string({ error: 'is required: a short description of what the picture shows (for screen readers, blocked images and the plain-text part)' })
+      .trim()
+      .min(1, { error: 'must describe the picture (for screen readers, blocked images and the plain-text part)' })
+      .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line (no line breaks)' }),
+  })
+  .describe('A picture: { src: https link or images/file.png next to the issue, alt: what it shows }.');
+
 export const Detail = z.strictObject({
   label: oneLine('the label'),
   text: requiredText('a paragraph, Markdown allowed'),
@@ -71,6 +96,7 @@ export const Event = z.strictObject({
   details: z.array(Detail).optional(),
   notes: z.array(oneLine('a short note')).optional(),
   links: z.array(Link).optional().describe('Buttons; the first is the primary call to action.'),
+  image: Image.optional().describe("The event's flyer or photo."),
 });
 
 export const Section = z.strictObject({
@@ -87,6 +113,9 @@ export const IssueSchema = z
     preheader: oneLine('the inbox preview line').optional(),
     send_at: LocalDateTime.optional().describe('Local time `send --due` sends it; also the day "(TODAY)" is computed for.'),
     intro: requiredText('Markdown').optional(),
+    hero_image: Image.optional().describe('A wide picture under the header.'),
+    featured_label: oneLine('the label above the featured events').optional().describe('Overrides newsletter.yaml\'s featured_label for this issue.'),
+    glance: z.boolean({ error: 'must be true or false' }).optional().describe('Show "This week at a glance" (overrides newsletter.yaml\'s glance).'),
     featured: z.array(Event).optional(),
     sections: z.array(Section).optional(),
   })
@@ -96,6 +125,7 @@ export type Issue = z.infer<typeof IssueSchema>;
 export type IssueEvent = z.infer<typeof Event>;
 export type IssueSection = z.infer<typeof Section>;
 export type IssueLink = z.infer<typeof Link>;
+export type IssueImage = z.infer<typeof Image>;
 
 /** JSON Schema for editors' YAML extensions, generated from the same schema as the validation. */
 export function issueJsonSchema(): Record<string, unknown> {

@@ -6,8 +6,8 @@ import { loadIssueFile } from '../issue/load';
 import { buildView, type IssueView } from '../issue/view';
 import { composeMessage, prepareIssue } from '../send/message';
 import type { Problem } from '../util/problems';
-import { icsFiles } from './ics';
 import { renderIssue, type Rendered } from './index';
+import { ASSET_FOLDERS, publishedAssets } from './publish';
 import { checkRendered } from './quality';
 import { renderWebHtml } from './web';
 
@@ -35,7 +35,7 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
   const display = opts.display ?? opts.file;
   const loaded = loadIssueFile(opts.file, config.publication.timezone, display);
   const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now });
+  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now, images: loaded.images });
   const rendered = await renderIssue(view, engine);
   const web = await renderWebHtml(view, engine);
   const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display)];
@@ -52,11 +52,10 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
       unsubscribeUrl: sampleUnsubscribe,
       unsubscribeMailto: config.env.unsubscribeMailto,
     }),
-    'web.html': web,
-    ...icsFiles(view, { now: opts.now ?? DateTime.now() }),
   };
+  for (const asset of publishedAssets(view, web, loaded.images, opts.now ?? DateTime.now())) outputs[asset.path] = asset.content;
   const files = writeAtomically(outDir, outputs);
-  removeStaleEventFiles(outDir, files);
+  removeStaleFiles(outDir, files);
   return { slug: loaded.slug, view, rendered, warnings, outDir, files };
 }
 
@@ -75,15 +74,17 @@ function writeAtomically(outDir: string, outputs: Record<string, string | Buffer
 }
 
 /**
- * An event whose id changed (or that was removed) must not leave its old .ics behind, where
- * `serve` would still publish it.
+ * An event whose id changed (or that was removed), or a picture no longer used, must not leave
+ * its old file behind, where `serve` would still publish it.
  */
-function removeStaleEventFiles(outDir: string, written: string[]): void {
-  const eventsDir = path.join(outDir, 'events');
-  if (!fs.existsSync(eventsDir)) return;
+function removeStaleFiles(outDir: string, written: string[]): void {
   const keep = new Set(written);
-  for (const name of fs.readdirSync(eventsDir)) {
-    const file = path.join(eventsDir, name);
-    if (name.endsWith('.ics') && !keep.has(file)) fs.rmSync(file);
+  for (const folder of ASSET_FOLDERS) {
+    const dir = path.join(outDir, folder);
+    if (!fs.existsSync(dir)) continue;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isFile() && !keep.has(file)) fs.rmSync(file);
+    }
   }
 }

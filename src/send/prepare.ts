@@ -12,7 +12,7 @@ import type { Transport } from './transport';
 /** Loads (errors stop here), renders once, and compiles the per-recipient placeholders. */
 export async function prepareSend(config: Config, file: string, display: string, engine: Engine | undefined, now: DateTime): Promise<{ slug: string; prepared: PreparedIssue }> {
   const loaded = loadIssueFile(file, config.publication.timezone, display);
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now });
+  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now, images: loaded.images });
   const rendered = await renderIssue(view, engine ?? config.publication.engine);
   return { slug: loaded.slug, prepared: prepareIssue(rendered) };
 }

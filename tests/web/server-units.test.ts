@@ -1,5 +1,25 @@
 import { clientKey, RateLimiter } from '../../src/web/server/rate-limit';
+import { assetPath, type IssueFile } from '../../src/web/server/issues';
 import { matchRoute, routePattern } from '../../src/web/server/routes';
+
+describe('which published file a request names (assetPath)', () => {
+  it.each<[IssueFile, string | undefined]>([
+    [{ kind: 'web' }, 'web.html text/html; charset=utf-8'],
+    [{ kind: 'week-ics' }, 'events.ics text/calendar; charset=utf-8'],
+    [{ kind: 'event-ics', id: 'dsa-101' }, 'events/dsa-101.ics text/calendar; charset=utf-8'],
+    [{ kind: 'event-page', id: '1a2b3c4' }, 'e/1a2b3c4.html text/html; charset=utf-8'],
+    [{ kind: 'image', name: 'rally.JPG' }, 'images/rally.JPG image/jpeg'],
+    [{ kind: 'image', name: 'banner.webp' }, 'images/banner.webp image/webp'],
+    [{ kind: 'image', name: 'web.html' }, undefined],
+    [{ kind: 'image', name: '.hidden.png' }, undefined],
+    [{ kind: 'image', name: 'flyer.svg' }, undefined],
+    [{ kind: 'event-page', id: 'UPPER' }, undefined],
+    [{ kind: 'event-ics', id: '-x' }, undefined],
+  ])('%j → %s', (file, expected) => {
+    const asset = assetPath(file);
+    expect(asset ? `${asset.path} ${asset.contentType}` : undefined).toBe(expected);
+  });
+});
 
 describe('rate limiter (token bucket)', () => {
   it('lets a burst through, then one request per refill, and says when to come back', () => {
@@ -56,6 +76,10 @@ describe('routes', () => {
       ['/issues/2021-03-22', '/issues/:slug'],
       ['/issues/2021-03-22/events.ics', '/issues/:slug/events.ics'],
       ['/issues/2021-03-22/events/some-event.ics', '/issues/:slug/events/:id.ics'],
+      ['/issues/2021-03-22/e/1a2b3c4', '/issues/:slug/e/:id'],
+      ['/issues/2021-03-22/images/rally.jpg', '/issues/:slug/images/:name'],
+      ['/issues/x/e/a/b', undefined],
+      ['/issues/x/images/a/b.png', undefined],
       ['/', undefined],
       ['/u/', undefined],
       ['/u/a/b', undefined],
@@ -72,7 +96,7 @@ describe('routes', () => {
   });
 
   it('match nothing when a segment decodes to a path or is badly encoded', () => {
-    for (const url of ['/issues/..%2f..%2fetc/passwd', '/issues/%2e%2e/', '/issues/./', '/issues/a%5cb/', '/issues/a%00b/', '/issues/%E0%A4%A/', '/u/..', '/issues/x/events/..%2fy.ics']) {
+    for (const url of ['/issues/..%2f..%2fetc/passwd', '/issues/%2e%2e/', '/issues/./', '/issues/a%5cb/', '/issues/a%00b/', '/issues/%E0%A4%A/', '/u/..', '/issues/x/events/..%2fy.ics', '/issues/x/images/..%2f..%2fnewsletter.yaml', '/issues/x/images/..', '/issues/x/e/%2e%2e']) {
       expect([url, matchRoute(url)]).toEqual([url, undefined]);
     }
   });

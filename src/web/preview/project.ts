@@ -137,7 +137,7 @@ export class PreviewProject {
     const from = config.publication.from;
     if (!loaded.issue || hasErrors(loaded.problems)) return withCounts({ ...base, from, problems: loaded.problems });
 
-    const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()) });
+    const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()), images: loaded.images });
     const shown = { ...base, from, subject: view.subject, preheader: view.preheader };
     let rendered;
     try {

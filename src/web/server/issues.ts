@@ -18,12 +18,43 @@ const SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const EVENT_ID = /^[a-z0-9][a-z0-9-]{0,99}$/;
 const ISSUE_FILE = /\.ya?ml$/i;
 
-export type IssueFile = { kind: 'web' } | { kind: 'week-ics' } | { kind: 'event-ics'; id: string };
+export type IssueFile =
+  | { kind: 'web' }
+  | { kind: 'week-ics' }
+  | { kind: 'event-ics'; id: string }
+  | { kind: 'event-page'; id: string }
+  | { kind: 'image'; name: string };
+
+/** A picture's published name (src/issue/images.ts: the file's own name, with a picture's extension). */
+const IMAGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(png|jpe?g|gif|webp)$/i;
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
 
 export interface PublishedFile {
   content: Buffer;
   /** A file name for Content-Disposition: derived from checked names only. */
   name: string;
+  contentType: string;
+}
+
+const HTML = 'text/html; charset=utf-8';
+const ICS = 'text/calendar; charset=utf-8';
+
+/** The published file a request names, as its path in the issue's web folder (src/render/publish.ts), or undefined for a name that cannot be one. */
+export function assetPath(file: IssueFile): { path: string; contentType: string } | undefined {
+  switch (file.kind) {
+    case 'web':
+      return { path: 'web.html', contentType: HTML };
+    case 'week-ics':
+      return { path: 'events.ics', contentType: ICS };
+    case 'event-ics':
+      return EVENT_ID.test(file.id) ? { path: `events/${file.id}.ics`, contentType: ICS } : undefined;
+    case 'event-page':
+      return EVENT_ID.test(file.id) ? { path: `e/${file.id}.html`, contentType: HTML } : undefined;
+    case 'image': {
+      const ext = IMAGE_NAME.exec(file.name)?.[1]?.toLowerCase();
+      return ext ? { path: `images/${file.name}`, contentType: IMAGE_TYPES[ext]! } : undefined;
+    }
+  }
 }
 
 export interface PublishedIssuesOptions {
@@ -59,12 +90,15 @@ export class PublishedIssues {
     if (!(await this.isPublished(slug))) return undefined;
     const dir = this.issueDir(slug);
     if (!dir || !(await this.ensureBuilt(slug, dir))) return undefined;
-    if (file.kind === 'web') return readIn(dir, 'web.html', 'web.html');
-    if (file.kind === 'week-ics') return readIn(dir, 'events.ics', `${slug}.ics`);
-    if (!PublishedIssues.validEventId(file.id)) return undefined;
-    const eventsDir = path.join(dir, 'events');
-    const listed = (await listDir(eventsDir)).find((name) => name === `${file.id}.ics`);
-    return listed ? readIn(eventsDir, listed, listed) : undefined;
+    const asset = assetPath(file);
+    if (!asset) return undefined;
+    const [folder, name] = asset.path.includes('/') ? (asset.path.split('/') as [string, string]) : [undefined, asset.path];
+    const downloadName = file.kind === 'week-ics' ? `${slug}.ics` : name;
+    if (!folder) return readIn(dir, name, downloadName, asset.contentType);
+    // Only a name found in the folder's listing is joined into a path.
+    const folderDir = path.join(dir, folder);
+    const listed = (await listDir(folderDir)).find((n) => n === name);
+    return listed ? readIn(folderDir, listed, listed, asset.contentType) : undefined;
   }
 
   /** dist/<slug>, only once the slug is known to be a plain name inside dist/. */
@@ -109,13 +143,13 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-async function readIn(dir: string, name: string, downloadName: string): Promise<PublishedFile | undefined> {
+async function readIn(dir: string, name: string, downloadName: string, contentType: string): Promise<PublishedFile | undefined> {
   try {
     const file = path.join(dir, name);
     // A symbolic link or folder planted in dist/ is not followed.
     const stat = await fs.promises.lstat(file);
     if (!stat.isFile()) return undefined;
-    return { content: await fs.promises.readFile(file), name: downloadName };
+    return { content: await fs.promises.readFile(file), name: downloadName, contentType };
   } catch {
     return undefined;
   }

@@ -19,6 +19,8 @@ export const ROUTE_PATTERNS = {
   'issue-no-slash': '/issues/:slug',
   'week-ics': '/issues/:slug/events.ics',
   'event-ics': '/issues/:slug/events/:id.ics',
+  'event-page': '/issues/:slug/e/:id',
+  image: '/issues/:slug/images/:name',
 } as const;
 
 export function routePattern(route: Route): string {
@@ -47,5 +49,7 @@ export function matchRoute(rawUrl: string): Route | undefined {
   if (b === '' && c === undefined) return { name: 'issue', slug: a, file: { kind: 'web' } };
   if (b === 'events.ics' && c === undefined) return { name: 'issue', slug: a, file: { kind: 'week-ics' } };
   if (b === 'events' && c && c.endsWith('.ics')) return { name: 'issue', slug: a, file: { kind: 'event-ics', id: c.slice(0, -'.ics'.length) } };
+  if (b === 'e' && c) return { name: 'issue', slug: a, file: { kind: 'event-page', id: c } };
+  if (b === 'images' && c) return { name: 'issue', slug: a, file: { kind: 'image', name: c } };
   return undefined;
 }

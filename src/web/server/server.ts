@@ -5,7 +5,7 @@ import { checkAddress } from '../../subscribers/address';
 import { maskAddress } from '../../unsubscribe/mask';
 import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
 import { declaredTooLarge, readForm } from './body';
-import { PublishedIssues, type PublishedFile } from './issues';
+import { PublishedIssues, type IssueFile, type PublishedFile } from './issues';
 import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, testMessagePage, unsubscribedPage } from './pages';
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
@@ -148,7 +148,7 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     }
     const file = await issues.read(route.slug, route.file);
     if (!file) return notFound(req, res);
-    return sendIssueFile(res, route.file.kind === 'web', file);
+    return sendIssueFile(res, route.file.kind, file);
   }
 
   async function unsubscribe(req: http.IncomingMessage, res: http.ServerResponse, token: string): Promise<void> {
@@ -224,15 +224,21 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   };
 }
 
-function sendIssueFile(res: http.ServerResponse, web: boolean, file: PublishedFile): void {
+function sendIssueFile(res: http.ServerResponse, kind: IssueFile['kind'], file: PublishedFile): void {
   const headers: Record<string, string> = { 'cache-control': ISSUE_CACHE_CONTROL };
-  if (web) {
+  if (kind === 'web' || kind === 'event-page') {
     headers['content-security-policy'] = WEB_VERSION_CSP;
-    return send(res, 200, 'text/html; charset=utf-8', file.content, headers);
+    return send(res, 200, file.contentType, file.content, headers);
+  }
+  if (kind === 'image') {
+    // Pictures are shown inside mail clients, webmail pages included: another site's page must
+    // be allowed to load them (the default here, same-origin, would blank them in Outlook.com).
+    headers['cross-origin-resource-policy'] = 'cross-origin';
+    return send(res, 200, file.contentType, file.content, headers);
   }
   // The name is a checked slug or event id: nothing in it needs quoting.
   headers['content-disposition'] = `attachment; filename="${file.name}"`;
-  send(res, 200, 'text/calendar; charset=utf-8', file.content, headers);
+  send(res, 200, file.contentType, file.content, headers);
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: Buffer, headers: Record<string, string> = {}): void {
