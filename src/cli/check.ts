@@ -1,12 +1,14 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
+import { calendarDrift } from '../calendar/drift';
 import { checkIssueFile } from '../issue/load';
 import { buildView } from '../issue/view';
 import { renderIssue } from '../render';
 import { checkRendered } from '../render/quality';
 import { UserError } from '../util/errors';
-import { formatProblem, hasErrors, type Problem } from '../util/problems';
+import { formatProblem, hasErrors, sortProblems, type Problem } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { engineOption } from './options';
 
@@ -15,9 +17,12 @@ export function checkCommand(ctx: CliContext): Command {
     .description('validate and lint an issue; every error and warning as file:line:col')
     .argument('<issue>', 'the issue file, e.g. issues/2021-03-22.yaml')
     .addOption(engineOption())
-    .action(async (file: string, opts: { engine?: 'react' | 'mjml' }) => {
+    .option('--feeds', 'also read the calendars again and warn where they now differ from the issue (moved, cancelled, new events)')
+    .action(async (file: string, opts: { engine?: 'react' | 'mjml'; feeds?: boolean }) => {
       const cfg = config(ctx);
-      const problems = await checkIssue(path.relative(ctx.cwd, path.resolve(ctx.cwd, file)), cfg, opts.engine ?? cfg.publication.engine, ctx);
+      const display = path.relative(ctx.cwd, path.resolve(ctx.cwd, file));
+      let problems = await checkIssue(display, cfg, opts.engine ?? cfg.publication.engine, ctx);
+      if (opts.feeds) problems = await withCalendarDrift(display, problems, cfg, ctx);
       for (const p of problems) println(p.severity === 'error' ? ctx.stderr : ctx.stdout, formatProblem(p));
       const errors = problems.filter((p) => p.severity === 'error').length;
       const warnings = problems.length - errors;
@@ -35,4 +40,25 @@ export async function checkIssue(file: string, cfg: ReturnType<typeof config>, e
   const view = buildView(loaded.issue, cfg.publication, { slug: loaded.slug, now: DateTime.fromJSDate(ctx.now()), images: loaded.images });
   const rendered = await renderIssue(view, engine);
   return [...problems, ...checkRendered(rendered, file)];
+}
+
+/**
+ * `--feeds`: the calendar comparison's warnings joined to the check's problems, and one line saying
+ * what was compared. Only an issue that loads cleanly is compared; a calendar that cannot be read
+ * is a warning, never an error.
+ */
+async function withCalendarDrift(file: string, problems: Problem[], cfg: ReturnType<typeof config>, ctx: CliContext): Promise<Problem[]> {
+  const loaded = checkIssueFile(path.resolve(ctx.cwd, file), cfg.publication.timezone, file);
+  if (!loaded.issue || hasErrors(problems)) return problems;
+  const drift = await calendarDrift({
+    file,
+    source: fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8'),
+    issue: loaded.issue,
+    zone: cfg.publication.timezone,
+    feeds: cfg.publication.calendar_feeds,
+    fetch: { root: ctx.cwd },
+  });
+  if (drift.sources.length === 0) println(ctx.stdout, `${file}: no event came from a calendar (no \`# calendar:\` comments); nothing to compare`);
+  else println(ctx.stdout, `${file}: compared ${drift.compared} event${drift.compared === 1 ? '' : 's'} with ${drift.sources.join(', ')}`);
+  return sortProblems([...problems, ...drift.problems]);
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
+import { bouncesCommand } from './bounces';
 import { buildCommand } from './build';
 import { checkCommand } from './check';
 import { defaultContext, println, type CliContext } from './context';
@@ -15,7 +16,7 @@ import { subscribersCommand } from './subscribers';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')

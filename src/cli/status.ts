@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import type { FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
 import type { DeliveryState, Ledger } from '../send/ledger';
@@ -45,10 +46,21 @@ export function statusCommand(ctx: CliContext): Command {
         for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${r.lastReply ?? ''}`.trimEnd());
         const more = counts.failed + counts.unknown + counts.pending - rows.length;
         if (more > 0) println(ctx.stdout, `  … and ${more} more`);
+        await printFeedback(ctx, store.feedback, send.id);
       } finally {
         await store.close();
       }
     });
+}
+
+/** Bounces and complaints that came back after the send (`newsletter bounces`, the relay webhooks). */
+async function printFeedback(ctx: CliContext, feedback: FeedbackStore, sendId: number): Promise<void> {
+  const c = await feedback.counts(sendId);
+  println(ctx.stdout, `  after sending: ${c.bounced} bounced, ${c.softBounced} soft-bounced, ${c.complained} complained`);
+  const rows = await feedback.list(sendId, LISTED_PROBLEMS);
+  for (const r of rows) println(ctx.stdout, `  ${r.feedback.padEnd(12)} ${r.address}  ${r.detail ?? ''}`.trimEnd());
+  const more = c.bounced + c.softBounced + c.complained - rows.length;
+  if (more > 0) println(ctx.stdout, `  … and ${more} more`);
 }
 
 /** Issues with a send_at, oldest first: when each goes out (local time) and where it stands. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { IssueError, UserError } from '../util/errors';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
+import { readBounceEnv, type BounceEnv } from '../bounces/settings';
 import { readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
@@ -14,6 +15,8 @@ export interface Config {
   root: string;
   publication: Publication;
   env: EnvSettings;
+  /** Bounce processing's .env keys (BOUNCE_ADDRESS, BOUNCE_IMAP_URL, the webhook secrets). */
+  bounces: BounceEnv;
 }
 
 export const CONFIG_FILE = 'newsletter.yaml';
@@ -26,7 +29,8 @@ export function loadConfig(root: string, env: Record<string, string | undefined>
   const publication = loadPublication(root);
   const dotenvFile = path.join(root, '.env');
   const fromFile = fs.existsSync(dotenvFile) ? dotenv.parse(fs.readFileSync(dotenvFile)) : {};
-  return { root, publication, env: readEnv(root, { ...fromFile, ...definedOnly(env) }) };
+  const merged = { ...fromFile, ...definedOnly(env) };
+  return { root, publication, env: readEnv(root, merged), bounces: readBounceEnv(merged) };
 }
 
 export function loadPublication(root: string): Publication {

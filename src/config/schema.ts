@@ -24,6 +24,16 @@ const Mailbox = z
     { error: 'must be one address like "Name <news@example.org>"' },
   );
 
+/** A calendar feed: an http(s) (or webcal) address of an iCalendar feed, or an .ics file in the project. */
+const CalendarSource = z
+  .string({ error: 'must be an https:// address of an iCalendar feed, or an .ics file path' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line' })
+  .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(https?|webcals?):\/\/[^\s]+$/i.test(s), {
+    error: 'must be an https: or http: address (webcal: is read as https:)',
+  });
+
 export const SendSettings = z.strictObject({
   rate_per_second: z.number().positive().max(10000).default(14),
   connections: z.number().int().min(1).max(50).default(5),
@@ -34,6 +44,14 @@ export const SendSettings = z.strictObject({
   retry_delay_seconds: z.number().min(0).max(3600).default(30),
 });
 
+/** How bounce processing treats soft bounces (`newsletter bounces`, the relay webhooks). */
+export const BounceSettings = z.strictObject({
+  /** Suppress an address after this many soft-bounced deliveries ... */
+  soft_bounce_limit: z.number().int().min(1).max(100).default(3),
+  /** ... among the deliveries sent to it in this many days. */
+  soft_bounce_days: z.number().int().min(1).max(365).default(30),
+});
+
 export const PublicationSchema = z.strictObject({
   name: z.string().trim().min(1),
   from: Mailbox,
@@ -41,6 +59,10 @@ export const PublicationSchema = z.strictObject({
   timezone: z.string().refine((z) => IANAZone.isValidZone(z), { error: 'must be an IANA time zone such as America/Los_Angeles' }),
   site_url: WebUrl.describe('Public base URL of `newsletter serve`.'),
   calendar_url: SafeUrl.optional(),
+  calendar_feeds: z
+    .array(CalendarSource)
+    .default([])
+    .describe('iCalendar feeds (https:// addresses or .ics files) that `newsletter new` reads the week\'s events from.'),
   brand: z
     .strictObject({
       color: z
@@ -67,6 +89,7 @@ export const PublicationSchema = z.strictObject({
     .describe('Why the reader gets this email; defaults to a line naming the publication.'),
   engine: z.enum(['react', 'mjml']).default('react'),
   send: SendSettings.default(SendSettings.parse({})),
+  bounces: BounceSettings.default(BounceSettings.parse({})),
 });
 
 export type Publication = z.infer<typeof PublicationSchema>;

@@ -55,9 +55,10 @@ export function lintIssue(issue: Issue, yf: YamlFile, zone: string): Problem[] {
         report('error', [...path, 'end'], `ends (${event.end}) before it starts (${event.start})`, 'check the date and the 24-hour time');
       }
     }
-    const inWeek = start >= weekStart && start <= weekEnd;
+    // An event that runs into the week (an overnight vigil from Sunday, a weekend canvass) is the week's.
+    const inWeek = start <= weekEnd && endOf(event.start, event.end, zone) >= weekStart;
     // Events outside the week already get their own warning; they say nothing about send_at.
-    if (inWeek && (!first || start < first)) first = start;
+    if (inWeek && start >= weekStart && (!first || start < first)) first = start;
 
     if (!inWeek) {
       report(

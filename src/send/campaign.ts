@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
+import { verpAddress } from '../bounces/verp';
 import { SendInProgress } from '../util/errors';
 import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
 import { envelopeSender, personalise, type PreparedIssue } from './message';
@@ -66,7 +67,9 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
     input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued, contentChanged });
 
     const pub = config.publication;
-    const from = envelopeSender(pub);
+    // With BOUNCE_ADDRESS each message's return path names its delivery (VERP), signed.
+    const bounceAddress = config.bounces.bounceAddress;
+    const from = bounceAddress ? (deliveryId: number) => verpAddress(bounceAddress, deliveryId, config.env.unsubscribeKeys) : envelopeSender(pub);
     const result = await runDeliveries({
       ledger,
       transport: input.transport,

@@ -19,8 +19,8 @@ export interface RunnerOptions {
   ledger: Ledger;
   transport: Transport;
   sendId: number;
-  /** Envelope sender. */
-  from: string;
+  /** Envelope sender: one address, or one per delivery (a VERP return path, src/bounces/verp.ts). */
+  from: string | ((deliveryId: number) => string);
   /** Builds the recipient's message from the issue rendered once. */
   makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer; messageId: string }>;
   /** Deliveries claimed but not yet recorded, at most; also bounds what a kill can leave `unknown`. */
@@ -94,7 +94,8 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
 
   const deliver = async (d: ClaimedDelivery): Promise<Outcome> => {
     const { raw, messageId } = await opts.makeMessage(d);
-    const result = await opts.transport.send({ from: opts.from, to: d.address, raw, sequence: d.id });
+    const from = typeof opts.from === 'function' ? opts.from(d.id) : opts.from;
+    const result = await opts.transport.send({ from, to: d.address, raw, sequence: d.id });
     if (result.ok) return { to: 'sent', reply: result.reply, messageId };
     return outcomeOf(d, result.failure);
   };

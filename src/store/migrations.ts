@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { addressKey, checkAddress } from '../subscribers/address';
 import { UserError } from '../util/errors';
 
 /**
@@ -11,6 +12,8 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** A data step that SQL cannot express, run after `sql` in the same transaction. */
+  run?: (db: Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -81,6 +84,79 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_by_state ON deliveries (send_id, state, next_attempt_at);
     `,
   },
+  {
+    version: 4,
+    description: 'mailbox ids that outlive subscribers, subscription events (consent, resubscribe), signups, normalised address keys',
+    sql: `
+      -- One id per mailbox (address key), never deleted: unsubscribe links are signed over it, so a
+      -- link keeps working after the subscriber is removed and imported again (same id), and reaches
+      -- the address even while it has no subscriber row. A subscriber's id is its mailbox's id.
+      -- An address may have several ids (spellings merged by normalisation); new ones get the lowest.
+      CREATE TABLE mailboxes (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        address    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX mailboxes_by_address ON mailboxes (address, id);
+      INSERT INTO mailboxes (id, address, created_at) SELECT id, email_key, added_at FROM subscribers;
+      -- Ids of subscribers removed before this step are never handed out again.
+      DELETE FROM sqlite_sequence WHERE name = 'mailboxes';
+      INSERT INTO sqlite_sequence (name, seq) VALUES ('mailboxes', max(
+        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'subscribers'), 0),
+        coalesce((SELECT max(id) FROM mailboxes), 0)));
+
+      -- Who joined, came back or was added, when, how and why: the record of consent.
+      CREATE TABLE subscription_events (
+        id      INTEGER PRIMARY KEY,
+        address TEXT NOT NULL,
+        kind    TEXT NOT NULL CHECK (kind IN ('added', 'consent', 'resubscribed')),
+        -- 'form' (confirmed signup), 'unsubscribe page' (undo), 'cli'
+        source  TEXT NOT NULL,
+        note    TEXT,
+        at      TEXT NOT NULL
+      );
+      CREATE INDEX subscription_events_by_address ON subscription_events (address, at);
+
+      -- Signups waiting for their confirmation (double opt-in); also what limits confirmation
+      -- messages per address. The name is kept here, never put in the message.
+      CREATE TABLE signups (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        address      TEXT NOT NULL,
+        email        TEXT NOT NULL,
+        name         TEXT,
+        requested_at TEXT NOT NULL,
+        confirmed_at TEXT
+      );
+      CREATE INDEX signups_by_address ON signups (address, requested_at);
+    `,
+    run: rekeyAddresses,
+  },
+  {
+    version: 5,
+    description: 'bounces and complaints: what happened to a delivery after it was sent, and the reports applied',
+    sql: `
+      -- Moved only through src/bounces/feedback.ts FEEDBACK_TRANSITIONS (sent → soft_bounced →
+      -- bounced → complained); NULL while no report is known.
+      ALTER TABLE deliveries ADD COLUMN feedback TEXT CHECK (feedback IN ('soft_bounced', 'bounced', 'complained'));
+      ALTER TABLE deliveries ADD COLUMN feedback_at TEXT;
+      -- Matching a report: by the original Message-ID, by the recipient among recent deliveries.
+      CREATE INDEX deliveries_by_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX deliveries_by_address ON deliveries (address COLLATE NOCASE, created_at);
+
+      -- Every report applied to a delivery, once: the key is the report's identity and recipient,
+      -- so reading the same mailbox or webhook again changes nothing.
+      CREATE TABLE feedback_reports (
+        key         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint', 'refused', 'delayed')),
+        delivery_id INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
+        status      TEXT,
+        detail      TEXT,
+        received_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX feedback_reports_by_delivery ON feedback_reports (delivery_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -105,9 +181,48 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     db.transaction(() => {
       if (schemaVersion(db) >= m.version) return;
       db.exec(m.sql);
+      m.run?.(db);
       db.pragma(`user_version = ${m.version}`);
       applied.push(m.version);
     }).immediate();
   }
   return applied;
+}
+
+/**
+ * Version 4 normalises addresses (NFC, IDNA domain): keys written before it that are not ASCII
+ * get their normalised spelling. Two rows that turn out to be one mailbox are merged: the older
+ * subscriber stays (unsubscribed if either was), the first suppression stays, and the removed
+ * row's mailbox id points at the address, so its links still unsubscribe it.
+ */
+function rekeyAddresses(db: Database): void {
+  const rows = db.prepare<[], { id: number; email: string; email_key: string; status: string }>(
+    "SELECT id, email, email_key, status FROM subscribers WHERE email_key GLOB '*[^ -~]*' ORDER BY id",
+  ).all();
+  for (const row of rows) {
+    const checked = checkAddress(row.email);
+    if (!checked.ok) continue;
+    const key = addressKey(checked.address);
+    if (key === row.email_key) continue;
+    const other = db.prepare<[string], { id: number; status: string }>('SELECT id, status FROM subscribers WHERE email_key = ?').get(key);
+    if (other) {
+      const [keep, drop] = other.id < row.id ? [other.id, row.id] : [row.id, other.id];
+      const status = row.status === 'unsubscribed' || other.status === 'unsubscribed' ? 'unsubscribed' : 'active';
+      db.prepare('DELETE FROM subscribers WHERE id = ?').run(drop);
+      db.prepare('UPDATE subscribers SET email = ?, email_key = ?, status = ? WHERE id = ?').run(checked.address, key, status, keep);
+    } else {
+      db.prepare('UPDATE subscribers SET email = ?, email_key = ? WHERE id = ?').run(checked.address, key, row.id);
+    }
+    db.prepare('UPDATE mailboxes SET address = ? WHERE address = ?').run(key, row.email_key);
+  }
+  const suppressions = db.prepare<[], { address: string; at: string }>("SELECT address, at FROM suppressions WHERE address GLOB '*[^ -~]*'").all();
+  for (const s of suppressions) {
+    const checked = checkAddress(s.address);
+    if (!checked.ok) continue;
+    const key = addressKey(checked.address);
+    if (key === s.address) continue;
+    const other = db.prepare<[string], { at: string }>('SELECT at FROM suppressions WHERE address = ?').get(key);
+    if (other) db.prepare('DELETE FROM suppressions WHERE address = ?').run(s.address);
+    else db.prepare('UPDATE suppressions SET address = ? WHERE address = ?').run(key, s.address);
+  }
 }

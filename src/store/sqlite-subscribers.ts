@@ -2,7 +2,14 @@ import type Database from 'better-sqlite3';
 import { addressKey, type Address } from '../subscribers/address';
 import { guard } from './sqlite-errors';
 import type {
+  AddResult,
+  EventSource,
   ImportOutcome,
+  Mailbox,
+  ResubscribeOptions,
+  ResubscribeResult,
+  Signup,
+  SubscriptionEvent,
   Subscriber,
   SubscriberCounts,
   SubscriberImport,
@@ -75,6 +82,132 @@ export class SqliteSubscriberStore implements SubscriberStore {
     })();
   }
 
+  /** The mailbox id of an address key, made on first use: every subscriber row takes its id from here. */
+  private mailboxId(key: string): number {
+    const found = this.stmt<[string], { id: number | null }>('SELECT min(id) AS id FROM mailboxes WHERE address = ?').get(key);
+    if (found?.id != null) return found.id;
+    return Number(this.stmt('INSERT INTO mailboxes (address, created_at) VALUES (?, ?)').run(key, this.stamp()).lastInsertRowid);
+  }
+
+  /** Inserts an active subscriber under its mailbox's id. */
+  private insertSubscriber(address: Address, key: string, name: string | null): void {
+    const at = this.stamp();
+    this.stmt("INSERT INTO subscribers (id, email, email_key, name, status, added_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?)").run(
+      this.mailboxId(key),
+      address,
+      key,
+      name,
+      at,
+      at,
+    );
+  }
+
+  private recordEvent(key: string, kind: SubscriptionEvent['kind'], source: EventSource, note: string | null): void {
+    this.stmt('INSERT INTO subscription_events (address, kind, source, note, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, source, note, this.stamp());
+  }
+
+  async findMailbox(id: number): Promise<Mailbox | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    return guard(this.location, () => {
+      const box = this.stmt<[number], { id: number; address: string }>('SELECT id, address FROM mailboxes WHERE id = ?').get(id);
+      if (!box) return undefined;
+      const row = this.find(box.address);
+      return row ? { id: box.id, address: box.address, subscriber: toSubscriber(row) } : { id: box.id, address: box.address };
+    });
+  }
+
+  async add(address: Address, name: string | null, event: { source: EventSource; note?: string | null }): Promise<AddResult> {
+    return guard(this.location, () =>
+      this.db.transaction((): AddResult => {
+        const key = addressKey(address);
+        const existing = this.find(key);
+        const suppression = this.findSuppression(key);
+        if (suppression || existing?.status === 'unsubscribed') {
+          return { outcome: 'suppressed', suppression, subscriber: existing && toSubscriber(existing) };
+        }
+        if (existing) return { outcome: 'exists', subscriber: toSubscriber(existing) };
+        this.insertSubscriber(address, key, name);
+        this.recordEvent(key, 'added', event.source, event.note ?? null);
+        return { outcome: 'added', subscriber: toSubscriber(this.find(key)!) };
+      }).immediate(),
+    );
+  }
+
+  async resubscribe(address: Address, opts: ResubscribeOptions): Promise<ResubscribeResult> {
+    const liftable = opts.liftable ?? ['unsubscribed', 'manual'];
+    return guard(this.location, () =>
+      this.db.transaction((): ResubscribeResult => {
+        const key = addressKey(address);
+        const suppression = this.findSuppression(key);
+        if (suppression && !opts.force && !liftable.includes(suppression.reason)) return { outcome: 'refused', suppression };
+        const existing = this.find(key);
+        if (!suppression && existing?.status === 'active') return { outcome: 'already-active', subscriber: toSubscriber(existing) };
+        if (suppression) this.stmt('DELETE FROM suppressions WHERE address = ?').run(key);
+        if (existing) this.stmt("UPDATE subscribers SET status = 'active', updated_at = ? WHERE id = ?").run(this.stamp(), existing.id);
+        else this.insertSubscriber(address, key, opts.name ?? null);
+        const note = [suppression ? `lifted ${suppression.reason} suppression of ${suppression.at}` : null, opts.note ?? null].filter(Boolean).join('; ');
+        this.recordEvent(key, 'resubscribed', opts.source, note || null);
+        return { outcome: 'resubscribed', lifted: suppression, subscriber: toSubscriber(this.find(key)!) };
+      }).immediate(),
+    );
+  }
+
+  async events(address: Address): Promise<SubscriptionEvent[]> {
+    return guard(this.location, () =>
+      this.stmt<[string], SubscriptionEvent>('SELECT address, kind, source, note, at FROM subscription_events WHERE address = ? ORDER BY at, id').all(addressKey(address)),
+    );
+  }
+
+  async requestSignup(address: Address, name: string | null, since: Date): Promise<{ signup: Signup; recent: number }> {
+    return guard(this.location, () =>
+      this.db.transaction(() => {
+        const key = addressKey(address);
+        const at = this.stamp();
+        // Unconfirmed signups older than the confirmation window are of no use to anyone.
+        this.stmt("DELETE FROM signups WHERE confirmed_at IS NULL AND requested_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-30 days')").run(at);
+        const id = Number(this.stmt('INSERT INTO signups (address, email, name, requested_at) VALUES (?, ?, ?, ?)').run(key, address, name, at).lastInsertRowid);
+        const recent = this.stmt<[string, string], { n: number }>('SELECT count(*) AS n FROM signups WHERE address = ? AND requested_at >= ?').get(key, since.toISOString())!.n;
+        return { signup: this.signupById(id)!, recent };
+      }).immediate(),
+    );
+  }
+
+  private signupById(id: number): Signup | undefined {
+    return this.stmt<[number], Signup>(
+      'SELECT id, address, email, name, requested_at AS requestedAt, confirmed_at AS confirmedAt FROM signups WHERE id = ?',
+    ).get(id);
+  }
+
+  async findSignup(id: number): Promise<Signup | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    return guard(this.location, () => this.signupById(id));
+  }
+
+  async confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    return guard(this.location, () =>
+      this.db.transaction(() => {
+        const signup = this.signupById(id);
+        if (!signup) return undefined;
+        const key = signup.address;
+        const existing = this.find(key);
+        if (signup.confirmedAt && existing) return { subscriber: toSubscriber(existing), resubscribed: false };
+        const suppression = this.findSuppression(key);
+        const wasOff = !!suppression || existing?.status === 'unsubscribed';
+        if (suppression) this.stmt('DELETE FROM suppressions WHERE address = ?').run(key);
+        if (!existing) this.insertSubscriber(signup.email as Address, key, signup.name);
+        else {
+          const name = existing.name ?? signup.name;
+          this.stmt("UPDATE subscribers SET status = 'active', name = ?, updated_at = ? WHERE id = ?").run(name, this.stamp(), existing.id);
+        }
+        this.stmt('UPDATE signups SET confirmed_at = ? WHERE id = ?').run(this.stamp(), id);
+        const note = suppression ? `confirmed signup; lifted ${suppression.reason} suppression of ${suppression.at}` : 'confirmed signup';
+        this.recordEvent(key, wasOff ? 'resubscribed' : 'consent', 'form', note);
+        return { subscriber: toSubscriber(this.find(key)!), resubscribed: wasOff };
+      }).immediate(),
+    );
+  }
+
   async get(address: Address): Promise<Subscriber | undefined> {
     const row = guard(this.location, () => this.find(addressKey(address)));
     return row && toSubscriber(row);
@@ -86,14 +219,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return row && toSubscriber(row);
   }
 
-  async *list(filter: { status?: SubscriberStatus } = {}): AsyncIterable<Subscriber> {
-    const where = filter.status ? 'AND status = @status' : '';
-    const page = this.stmt<{ after: string; status?: string; limit: number }, SubscriberRow & { email_key: string }>(
+  async *list(filter: { status?: SubscriberStatus; suppression?: SuppressionReason } = {}): AsyncIterable<Subscriber> {
+    const where = [filter.status ? 'AND status = @status' : '', filter.suppression ? 'AND email_key IN (SELECT address FROM suppressions WHERE reason = @suppression)' : ''].join(' ');
+    const page = this.stmt<{ after: string; status?: string; suppression?: string; limit: number }, SubscriberRow & { email_key: string }>(
       `SELECT ${SUBSCRIBER_COLUMNS}, email_key FROM subscribers WHERE email_key > @after ${where} ORDER BY email_key LIMIT @limit`,
     );
     let after = '';
     for (;;) {
-      const rows = guard(this.location, () => page.all({ after, limit: LIST_PAGE_SIZE, ...(filter.status ? { status: filter.status } : {}) }));
+      const rows = guard(this.location, () =>
+        page.all({ after, limit: LIST_PAGE_SIZE, ...(filter.status ? { status: filter.status } : {}), ...(filter.suppression ? { suppression: filter.suppression } : {}) }),
+      );
       for (const row of rows) yield toSubscriber(row);
       if (rows.length < LIST_PAGE_SIZE) return;
       after = rows[rows.length - 1]!.email_key;
@@ -105,7 +240,9 @@ export class SqliteSubscriberStore implements SubscriberStore {
       this.stmt<[], SubscriberCounts>(
           `SELECT (SELECT count(*) FROM subscribers WHERE status = 'active') AS active,
                   (SELECT count(*) FROM subscribers WHERE status = 'unsubscribed') AS unsubscribed,
-                  (SELECT count(*) FROM suppressions) AS suppressed`,
+                  (SELECT count(*) FROM suppressions) AS suppressed,
+                  (SELECT count(*) FROM suppressions WHERE reason = 'bounced') AS bounced,
+                  (SELECT count(*) FROM suppressions WHERE reason = 'complained') AS complained`,
         )
         .get()!,
     );
@@ -146,9 +283,6 @@ export class SqliteSubscriberStore implements SubscriberStore {
     db.exec('DELETE FROM temp.import_seen');
     const markSeen = db.prepare<[string]>('INSERT OR IGNORE INTO temp.import_seen (key) VALUES (?)');
     const isSuppressed = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM suppressions WHERE address = ?');
-    const insert = db.prepare<[string, string, string | null, string, string]>(
-      "INSERT INTO subscribers (email, email_key, name, status, added_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?)",
-    );
     const rename = db.prepare<[string, string, number]>('UPDATE subscribers SET name = ?, updated_at = ? WHERE id = ?');
     let open = true;
     const end = (sql: 'COMMIT' | 'ROLLBACK') => {
@@ -178,8 +312,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
           }
           if (existing?.status === 'unsubscribed' || isSuppressed.get(key)) return 'suppressed';
           if (!existing) {
-            const at = this.stamp();
-            insert.run(address, key, name, at, at);
+            this.insertSubscriber(address, key, name);
             return 'added';
           }
           if (name && name !== existing.name) {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { UserError } from '../util/errors';
 import { migrate, type Migration, MIGRATIONS } from './migrations';
 import { storeError } from './sqlite-errors';
+import { SqliteFeedbackStore } from './sqlite-feedback';
 import { SqliteLedger } from './sqlite-ledger';
 import { SqliteSubscriberStore } from './sqlite-subscribers';
 import type { Store } from './types';
@@ -30,6 +31,7 @@ export interface SqliteOptions {
 export class SqliteStore implements Store {
   readonly subscribers: SqliteSubscriberStore;
   readonly ledger: SqliteLedger;
+  readonly feedback: SqliteFeedbackStore;
 
   /** Public to the other SQLite parts of the store (the send ledger); callers use the interfaces. */
   constructor(
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
   ) {
     this.subscribers = new SqliteSubscriberStore(db, location, now);
     this.ledger = new SqliteLedger(db);
+    this.feedback = new SqliteFeedbackStore(db);
   }
 
   async audienceSize(): Promise<number> {

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import type { ImportOutcome, SubscriberStore, SuppressionReason } from '../store/types';
+import type { SubscriberStore, SuppressionReason } from '../store/types';
 import { UserError } from '../util/errors';
-import { checkAddress } from './address';
+import { checkAddress, splitNamedAddress, type Address } from './address';
+import { detectFormat, HEADER_ALIASES, normaliseHeader, resolveStatus, STATUS_TARGETS, type Format, type StatusTarget } from './formats';
 import { cleanName } from './name';
+import { likelyTypo } from './typos';
 
 /** Enough of the file to recognise its type and read the header line. */
 const SNIFF_BYTES = 64 * 1024;
@@ -24,6 +26,8 @@ export interface ImportCounts {
   /** Rows for an address already seen earlier in the file, merged into it. */
   duplicate: number;
   rejected: number;
+  /** Rows whose status maps to `skip` (e.g. `--status-map pending=skip`). */
+  skipped: number;
   /** Data rows read (header and blank lines not counted). */
   rows: number;
 }
@@ -36,6 +40,33 @@ export interface RejectedRow {
   reason: string;
 }
 
+/** A row imported as it is, with something the editor should check (a likely typo). */
+export interface RowWarning {
+  line: number;
+  address: string;
+  message: string;
+}
+
+/** Which columns an import read, and which it did not. */
+export interface ColumnReport {
+  format: Format;
+  /** "email ← "Email Address"", in the order of the roles. */
+  used: { role: 'email' | 'name' | 'first name' | 'last name' | 'status'; column: string }[];
+  ignored: string[];
+}
+
+/** Up to SAMPLE_SIZE addresses per outcome, for `--dry-run`. */
+export type ImportSamples = Record<'added' | 'updated' | 'suppressed' | 'rejected' | 'skipped', string[]>;
+export const SAMPLE_SIZE = 5;
+
+export interface ImportResult {
+  counts: ImportCounts;
+  columns: ColumnReport;
+  samples: ImportSamples;
+  /** True when nothing was written (`dryRun`). */
+  dryRun: boolean;
+}
+
 export interface ImportOptions {
   file: string;
   /** The file's name in messages (relative to where the user ran the command). */
@@ -43,43 +74,43 @@ export interface ImportOptions {
   store: SubscriberStore;
   /** Default: detected from the header line. */
   delimiter?: Delimiter;
+  /** `--status-map`: the user's meaning of status values, before the format's own. */
+  statusMap?: Record<string, StatusTarget>;
+  /** Everything is done in the transaction and rolled back at the end: the counts are real. */
+  dryRun?: boolean;
   /** Called once the header is accepted and the import has begun. */
-  onStart?: () => void;
+  onStart?: (columns: ColumnReport) => void;
   onProgress?: (rows: number) => void;
   onRejected?: (row: RejectedRow) => void;
+  onWarning?: (warning: RowWarning) => void;
 }
 
-/** Loose header matching: lower-cased, with everything but letters and digits removed. */
-const HEADER_ALIASES: Record<'email' | 'name' | 'first' | 'last' | 'status', string[]> = {
-  email: ['email', 'emailaddress', 'mail', 'mailaddress'],
-  name: ['name', 'fullname', 'displayname'],
-  first: ['firstname', 'first', 'givenname', 'fname', 'forename'],
-  last: ['lastname', 'last', 'surname', 'familyname', 'lname'],
-  status: ['status', 'subscriptionstatus', 'subscriberstatus'],
-};
+type Columns = { email: number; name?: number; first?: number; last?: number; cell: (record: string[], column: string) => string | undefined };
 
-type Columns = { email: number; name?: number; first?: number; last?: number; status?: number };
+/** Unknown status labels, counted, with the first line of each: reported together at the end. */
+interface Unknown {
+  count: number;
+  firstLine: number;
+}
 
-/** Values of the status column; empty means active. */
-const STATUS_VALUES: Record<string, 'active' | SuppressionReason> = {
-  '': 'active',
-  active: 'active',
-  subscribed: 'active',
-  unsubscribed: 'unsubscribed',
-  bounced: 'bounced',
-  complained: 'complained',
-};
+/** How many distinct unknown values the refusal lists; more are summed up. */
+const MAX_UNKNOWN_LISTED = 10;
 
 /**
  * Imports a CSV of subscribers into the store in one transaction: the file is streamed (memory
  * does not depend on its size), each row is checked, and either every accepted row is written or,
- * on any failure or kill, none is. Rejected rows are reported, not fatal.
+ * on any failure, kill or unknown status value, none is. Rejected rows are reported, not fatal.
  */
-export async function importSubscribers(opts: ImportOptions): Promise<ImportCounts> {
+export async function importSubscribers(opts: ImportOptions): Promise<ImportResult> {
   const { file, display, store } = opts;
   const sniffed = sniff(file, display);
   const delimiter = opts.delimiter ?? sniffed.delimiter;
-  const counts: ImportCounts = { added: 0, updated: 0, unchanged: 0, suppressed: 0, duplicate: 0, rejected: 0, rows: 0 };
+  const counts: ImportCounts = { added: 0, updated: 0, unchanged: 0, suppressed: 0, duplicate: 0, rejected: 0, skipped: 0, rows: 0 };
+  const samples: ImportSamples = { added: [], updated: [], suppressed: [], rejected: [], skipped: [] };
+  const sample = (kind: keyof ImportSamples, value: string) => {
+    if (samples[kind].length < SAMPLE_SIZE) samples[kind].push(value);
+  };
+  const unknown = new Map<string, Unknown>();
 
   const parser = fs
     .createReadStream(file)
@@ -96,6 +127,7 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportCoun
     );
 
   let columns: Columns | undefined;
+  let report: ColumnReport | undefined;
   /** Where the last complete record ended: an unclosed quote opens on a line after it. */
   let lastEnd = 0;
   let session: Awaited<ReturnType<SubscriberStore['beginImport']>> | undefined;
@@ -103,25 +135,43 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportCoun
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       lastEnd = info.lines;
       if (!columns) {
-        columns = matchHeader(record, display, delimiter);
+        ({ columns, report } = matchHeader(record, display, delimiter));
         session = await store.beginImport();
-        opts.onStart?.();
+        opts.onStart?.(report);
         continue;
       }
       counts.rows++;
       const line = startLine(record, info.lines);
-      const outcome = await importRow(record, columns, session!, `${display}:${line}`);
-      if (typeof outcome === 'string') counts[outcome]++;
-      else {
+      const row = readRow(record, columns, report!.format, opts.statusMap ?? {});
+      if (row.kind === 'unknown') {
+        const u = unknown.get(row.label);
+        if (u) u.count++;
+        else unknown.set(row.label, { count: 1, firstLine: line });
+      } else if (row.kind === 'rejected') {
         counts.rejected++;
-        opts.onRejected?.({ line, value: record[columns.email] ?? '', reason: outcome.reason });
+        sample('rejected', `${record[columns.email] ?? ''} (line ${line}: ${row.reason})`);
+        opts.onRejected?.({ line, value: record[columns.email] ?? '', reason: row.reason });
+      } else if (row.kind === 'skip') {
+        counts.skipped++;
+        sample('skipped', row.address);
+      } else if (unknown.size === 0) {
+        // Once a status is unknown the import will be refused: the rest is only read for the report.
+        const typo = likelyTypo(row.address.slice(row.address.lastIndexOf('@') + 1));
+        if (typo) opts.onWarning?.({ line, address: row.address, message: `the domain may be a typo of ${typo}; imported as it is, check it with the person` });
+        const outcome =
+          row.kind === 'active' ? await session!.subscribe(row.address, row.name) : await session!.suppress(row.address, row.reason, `imported from ${display}:${line}`);
+        counts[outcome]++;
+        if (outcome === 'added' || outcome === 'updated') sample(outcome, row.address);
+        if (outcome === 'suppressed') sample('suppressed', row.kind === 'suppress' ? `${row.address} (${row.reason})` : `${row.address} (already suppressed)`);
       }
       if (counts.rows % PROGRESS_EVERY === 0) opts.onProgress?.(counts.rows);
     }
     if (!columns) throw new UserError(`${display}: the file is empty; expected a header line such as "email,name"`);
     if (counts.rows === 0) throw new UserError(`${display}: has a header line but no subscriber rows; nothing to import`);
-    await session!.commit();
-    return counts;
+    if (unknown.size) throw unknownStatuses(display, report!, unknown);
+    if (opts.dryRun) await session!.rollback();
+    else await session!.commit();
+    return { counts, columns: report!, samples, dryRun: opts.dryRun ?? false };
   } catch (err) {
     await session?.rollback();
     throw csvError(err, display, delimiter, lastEnd + 1);
@@ -130,20 +180,45 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportCoun
   }
 }
 
-async function importRow(record: string[], columns: Columns, session: Awaited<ReturnType<SubscriberStore['beginImport']>>, where: string): Promise<ImportOutcome | { reason: string }> {
+type Row =
+  | { kind: 'active'; address: Address; name: string | null }
+  | { kind: 'suppress'; address: Address; reason: SuppressionReason }
+  | { kind: 'skip'; address: string }
+  | { kind: 'unknown'; label: string }
+  | { kind: 'rejected'; reason: string };
+
+/** One row's meaning, decided without the store: pure, so it is tested by tables. */
+export function readRow(record: string[], columns: Columns, format: Format, statusMap: Record<string, StatusTarget>): Row {
   const cell = (i: number | undefined) => (i === undefined ? undefined : record[i]);
+  const label = format.label((c) => columns.cell(record, c));
+  const target = resolveStatus(format, statusMap, label);
+  if (target === undefined) return { kind: 'unknown', label };
   const email = cell(columns.email);
-  if (email === undefined || !email.trim()) return { reason: 'no email address' };
-  const checked = checkAddress(email);
-  if (!checked.ok) return { reason: checked.reason };
-  const status = STATUS_VALUES[(cell(columns.status) ?? '').trim().toLowerCase()];
-  if (!status) {
-    return { reason: `status ${JSON.stringify(cell(columns.status))} is not one of ${Object.keys(STATUS_VALUES).filter(Boolean).join(', ')} (or empty)` };
-  }
-  if (status !== 'active') return session.suppress(checked.address, status, `imported from ${where}`);
-  const name = cleanName(cell(columns.name), cell(columns.first), cell(columns.last));
-  if (!name.ok) return { reason: name.reason };
-  return session.subscribe(checked.address, name.name);
+  if (email === undefined || !email.trim()) return { kind: 'rejected', reason: 'no email address' };
+  const named = splitNamedAddress(email);
+  const checked = checkAddress(named.address);
+  if (!checked.ok) return { kind: 'rejected', reason: checked.reason };
+  if (target === 'skip') return { kind: 'skip', address: checked.address };
+  if (target !== 'active') return { kind: 'suppress', address: checked.address, reason: target };
+  const name = cleanName(cell(columns.name) || named.name, cell(columns.first), cell(columns.last));
+  if (!name.ok) return { kind: 'rejected', reason: name.reason };
+  return { kind: 'active', address: checked.address, name: name.name };
+}
+
+/** The refusal for status values nobody said the meaning of: each value, its count, the fix. */
+function unknownStatuses(display: string, report: ColumnReport, unknown: Map<string, Unknown>): UserError {
+  const sorted = [...unknown.entries()].sort((a, b) => b[1].count - a[1].count || a[1].firstLine - b[1].firstLine);
+  const listed = sorted
+    .slice(0, MAX_UNKNOWN_LISTED)
+    .map(([label, u]) => `${JSON.stringify(label)} (${u.count} row${u.count === 1 ? '' : 's'}, first on line ${u.firstLine})`);
+  if (sorted.length > MAX_UNKNOWN_LISTED) listed.push(`and ${sorted.length - MAX_UNKNOWN_LISTED} more`);
+  const where = report.format.statusColumns.length ? ` in ${report.format.statusColumns.map((c) => JSON.stringify(c)).join(' / ')}` : '';
+  const first = sorted[0]![0];
+  const example = /[\s,=]/.test(first) ? `"${first}=skip"` : `${first}=skip`;
+  return new UserError(
+    `${display}:${sorted[0]![1].firstLine}: unknown status value${sorted.length === 1 ? '' : 's'}${where}: ${listed.join(', ')}; nothing was imported. ` +
+      `Say what each means with --status-map, e.g. --status-map ${example} (one of ${STATUS_TARGETS.join(', ')})`,
+  );
 }
 
 /**
@@ -156,11 +231,7 @@ function startLine(record: string[], endLine: number): number {
   return endLine - breaks;
 }
 
-export function normaliseHeader(h: string): string {
-  return h.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-export function matchHeader(header: string[], display: string, delimiter: Delimiter): Columns {
+export function matchHeader(header: string[], display: string, delimiter: Delimiter): { columns: Columns; report: ColumnReport } {
   const find = (aliases: string[]) => {
     const i = header.findIndex((h) => aliases.includes(normaliseHeader(h)));
     return i < 0 ? undefined : i;
@@ -173,7 +244,34 @@ export function matchHeader(header: string[], display: string, delimiter: Delimi
         'The first line must name the columns, one of them "email" (or "E-mail Address", "email_address"); nothing was imported',
     );
   }
-  return { email, name: find(HEADER_ALIASES.name), first: find(HEADER_ALIASES.first), last: find(HEADER_ALIASES.last), status: find(HEADER_ALIASES.status) };
+  const format = detectFormat(header);
+  const byName = new Map<string, number>();
+  header.forEach((h, i) => {
+    const key = normaliseHeader(h);
+    if (!byName.has(key)) byName.set(key, i);
+  });
+  const name = find(HEADER_ALIASES.name);
+  const first = name === undefined ? find(HEADER_ALIASES.first) : undefined;
+  const last = name === undefined ? find(HEADER_ALIASES.last) : undefined;
+  const columns: Columns = {
+    email,
+    name,
+    first,
+    last,
+    cell: (record, column) => {
+      const i = byName.get(normaliseHeader(column));
+      return i === undefined ? undefined : record[i];
+    },
+  };
+  const used: ColumnReport['used'] = [{ role: 'email', column: header[email]!.trim() }];
+  if (name !== undefined) used.push({ role: 'name', column: header[name]!.trim() });
+  if (first !== undefined) used.push({ role: 'first name', column: header[first]!.trim() });
+  if (last !== undefined) used.push({ role: 'last name', column: header[last]!.trim() });
+  const statusIdx = new Set(format.statusColumns.map((c) => byName.get(normaliseHeader(c))).filter((i): i is number => i !== undefined));
+  for (const i of statusIdx) used.push({ role: 'status', column: header[i]!.trim() });
+  const usedIdx = new Set([email, name, first, last, ...statusIdx].filter((i) => i !== undefined));
+  const ignored = header.map((h, i) => (usedIdx.has(i) ? undefined : h.trim())).filter((h): h is string => h !== undefined);
+  return { columns, report: { format, used, ignored } };
 }
 
 /**

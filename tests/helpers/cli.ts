@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 /** Runs the CLI in process, as `newsletter <args>` in `cwd`, capturing its output. */
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; now?: Date }): Promise<CliResult> {
+export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; now?: Date; stdin?: Buffer | string }): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -27,7 +27,7 @@ export async function runCli(args: string[], opts: { cwd: string; env?: Record<s
     env: opts.env ?? {},
     stdout,
     stderr,
-    stdin: new PassThrough(),
+    stdin: opts.stdin === undefined ? new PassThrough() : new PassThrough().end(opts.stdin),
     now: clockFrom(opts.now ?? new Date('2021-03-21T12:00:00Z')),
     debug: false,
   };

@@ -14,6 +14,8 @@ export type Behaviour =
 export interface Received {
   to: string;
   raw: string;
+  /** The envelope sender (MAIL FROM). */
+  from: string;
 }
 
 export interface TestSmtpServer {
@@ -80,14 +82,15 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         const b = next(state.onData, state.dataAttempts, to[0] ?? '');
         const raw = Buffer.concat(chunks).toString('utf8');
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const answer = () => {
           if (b === 'drop' || b === 'drop-after-data') {
             // The server got the message but the client never hears so: it may count as delivered.
-            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw });
+            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw, from });
             return dropSession(session);
           }
           if (typeof b === 'object') return cb(Object.assign(new Error(b.text ?? 'refused'), { responseCode: b.reply }));
-          for (const t of to) state.received.push({ to: t, raw });
+          for (const t of to) state.received.push({ to: t, raw, from });
           cb(null, 'Queued');
         };
         if (state.delayMs) setTimeout(answer, state.delayMs);

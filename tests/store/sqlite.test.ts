@@ -27,7 +27,7 @@ describe('opening the store', () => {
       expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(store.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['deliveries', 'sends', 'subscribers', 'suppressions']);
+      expect(tables).toEqual(expect.arrayContaining(['deliveries', 'feedback_reports', 'mailboxes', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']));
       const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL").pluck().all();
       expect(indexes).toContain('deliveries_by_state');
     } finally {
@@ -58,7 +58,7 @@ describe('opening the store', () => {
     await imp.subscribe(parseAddress('a@x.org'), 'A');
     await store.close();
     const again = await openStore(envOf(file));
-    expect(await again.subscribers.counts()).toEqual({ active: 0, unsubscribed: 0, suppressed: 0 });
+    expect(await again.subscribers.counts()).toEqual({ active: 0, unsubscribed: 0, suppressed: 0, bounced: 0, complained: 0 });
     await again.close();
   });
 
@@ -77,8 +77,10 @@ describe('opening the store', () => {
 });
 
 describe('migrations', () => {
-  test('are numbered 1, 2, 3 … in order', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  test('are numbered in increasing order from 1 (each step keeps the number it was given)', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions[0]).toBe(1);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
   });
 
   test('an old file (version 1, with a subscriber) is upgraded and keeps its data', async () => {
@@ -103,6 +105,42 @@ describe('migrations', () => {
       store.db
         .prepare("INSERT INTO deliveries (send_id, subscriber_id, address, created_at, updated_at) VALUES (?, 1, 'Ana@X.org', 'now', 'now')")
         .run(send.lastInsertRowid);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('version 4 gives every subscriber of an older file a mailbox with the same id, never reuses a removed id, and merges spellings of one mailbox', async () => {
+    const file = tempDb();
+    const old = new Database(file);
+    migrate(old, MIGRATIONS.filter((m) => m.version <= 2));
+    const insert = old.prepare("INSERT INTO subscribers (email, email_key, name, status, added_at, updated_at) VALUES (?, ?, NULL, ?, '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z')");
+    insert.run('ana@bücher.de', 'ana@bücher.de', 'active'); // 1: written before normalisation
+    insert.run('gone@x.org', 'gone@x.org', 'active'); // 2: removed below
+    insert.run('ana@xn--bcher-kva.de', 'ana@xn--bcher-kva.de', 'unsubscribed'); // 3: the same mailbox
+    insert.run('ben@x.org', 'ben@x.org', 'active'); // 4
+    old.prepare("DELETE FROM subscribers WHERE email_key = 'gone@x.org'").run();
+    old.prepare("INSERT INTO suppressions (address, reason, at) VALUES ('cleo@bücher.de', 'bounced', '2020-02-01T00:00:00.000Z')").run();
+    old.close();
+
+    const store = openSqliteStore(file);
+    try {
+      const rows = store.db.prepare('SELECT id, email, email_key, status FROM subscribers ORDER BY id').all();
+      // Merged into the older row, which takes the stricter status.
+      expect(rows).toEqual([
+        { id: 1, email: 'ana@xn--bcher-kva.de', email_key: 'ana@xn--bcher-kva.de', status: 'unsubscribed' },
+        { id: 4, email: 'ben@x.org', email_key: 'ben@x.org', status: 'active' },
+      ]);
+      expect(await store.subscribers.get(parseAddress('ana@bücher.de'))).toMatchObject({ id: 1, status: 'unsubscribed' });
+      // Both old ids (1 and 3) name the mailbox: links signed over either still unsubscribe it.
+      expect(await store.subscribers.findMailbox(1)).toMatchObject({ address: 'ana@xn--bcher-kva.de' });
+      expect(await store.subscribers.findMailbox(3)).toMatchObject({ address: 'ana@xn--bcher-kva.de' });
+      expect(await store.subscribers.findMailbox(4)).toMatchObject({ address: 'ben@x.org' });
+      expect(await store.subscribers.findMailbox(2)).toBeUndefined();
+      expect(await store.subscribers.suppression(parseAddress('CLEO@Bücher.de'))).toMatchObject({ address: 'cleo@xn--bcher-kva.de', reason: 'bounced' });
+      // A new subscriber gets an id after every id ever used (2 was removed; 4 was the last).
+      const r = await store.subscribers.add(parseAddress('new@x.org'), null, { source: 'cli' });
+      expect(r.outcome === 'added' && r.subscriber.id).toBe(5);
     } finally {
       await store.close();
     }
@@ -194,13 +232,13 @@ describe('two processes at once', () => {
     try {
       const imp = await writer.subscribers.beginImport();
       await imp.subscribe(parseAddress('a@x.org'), null);
-      expect(await reader.subscribers.counts()).toEqual({ active: 0, unsubscribed: 0, suppressed: 0 });
+      expect(await reader.subscribers.counts()).toEqual({ active: 0, unsubscribed: 0, suppressed: 0, bounced: 0, complained: 0 });
       // A second writer waits for the lock, then gives a clear message instead of a SQLite error.
       await expect(reader.subscribers.suppress(parseAddress('b@x.org'), 'manual')).rejects.toThrow(
         `the store ${file} is busy: another newsletter command is writing to it; try again when it has finished`,
       );
       await imp.commit();
-      expect(await reader.subscribers.counts()).toEqual({ active: 1, unsubscribed: 0, suppressed: 0 });
+      expect(await reader.subscribers.counts()).toEqual({ active: 1, unsubscribed: 0, suppressed: 0, bounced: 0, complained: 0 });
       expect((await reader.subscribers.suppress(parseAddress('b@x.org'), 'manual')).added).toBe(true);
     } finally {
       await writer.close();

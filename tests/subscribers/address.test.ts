@@ -4,11 +4,11 @@ import { UserError } from '../../src/util/errors';
 describe('checkAddress', () => {
   test.each([
     ['ana@example.org', 'ana@example.org'],
-    ['  Ana@Example.ORG \t', 'Ana@Example.ORG'],
+    ['  Ana@Example.ORG \t', 'Ana@example.org'],
     ["kate.o'brien@example.org", "kate.o'brien@example.org"],
     ['first.last+news@mail.example.co.uk', 'first.last+news@mail.example.co.uk'],
     ['josé@example.org', 'josé@example.org'],
-  ])('accepts %j as %j (trimmed, case kept)', (raw, address) => {
+  ])('accepts %j as %j (trimmed; the local part keeps its case, the domain is lower-cased)', (raw, address) => {
     expect(checkAddress(raw)).toEqual({ ok: true, address });
   });
 
@@ -40,6 +40,37 @@ describe('checkAddress', () => {
     [`${'a'.repeat(64)}@${Array(4).fill('b'.repeat(60)).join('.')}.org`, `is longer than ${MAX_ADDRESS_LENGTH} characters`],
   ])('rejects %j: %s', (raw, reason) => {
     expect(checkAddress(raw)).toEqual({ ok: false, reason });
+  });
+
+  test.each([
+    // One mailbox, many spellings: IDNA for the domain, NFC for the whole address.
+    ['ana@bücher.de', 'ana@xn--bcher-kva.de'],
+    ['ana@xn--bcher-kva.de', 'ana@xn--bcher-kva.de'],
+    ['ana@BÜCHER.de', 'ana@xn--bcher-kva.de'],
+    ['ana@bu\u0308cher.de', 'ana@xn--bcher-kva.de'],
+    ['jose\u0301@example.org', 'jos\u00e9@example.org'],
+    ['\u212Aate@example.org', 'Kate@example.org'],
+    ['kate@\u212Aate.org', 'kate@kate.org'],
+    ['ana@ｅｘａｍｐｌｅ.org', 'ana@example.org'],
+  ])('normalises %j to %j', (raw, address) => {
+    expect(checkAddress(raw)).toEqual({ ok: true, address });
+  });
+
+  test.each([
+    ['ana\u200b@example.org', 'U+200B'],
+    ['ana@exam\u200dple.org', 'U+200D'],
+    ['\u202Eana@example.org', 'U+202E'],
+    ['ana@example.org\u2066', 'U+2066'],
+    ['an\u00ADa@example.org', 'U+00AD'],
+    ['an\ufeffa@example.org', 'U+FEFF'],
+    ['ana\u061C@example.org', 'U+061C'],
+  ])('refuses %j: an invisible or text-direction character (%s)', (raw, code) => {
+    expect(checkAddress(raw)).toEqual({ ok: false, reason: `contains an invisible or text-direction character (${code}); retype the address` });
+  });
+
+  test('spellings of one mailbox share one key', () => {
+    const keys = ['Ana@Bücher.de', 'ana@xn--bcher-kva.de', 'ANA@bu\u0308cher.DE'].map((a) => addressKey(parseAddress(a)));
+    expect(new Set(keys)).toEqual(new Set(['ana@xn--bcher-kva.de']));
   });
 
   test('the key is the lower-cased address: two spellings are one subscriber', () => {

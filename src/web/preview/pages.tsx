@@ -186,6 +186,23 @@ function Checks({ problems }: { problems: Problem[] }) {
   );
 }
 
+/** The calendar comparison (`check --feeds`) is asked for, since it reads the network. */
+function CalendarCompare({ preview }: { preview: IssuePreview }) {
+  const compared = preview.comparedWithCalendars;
+  const href = `${issueHref(preview.slug)}?${new URLSearchParams({ engine: preview.engine, feeds: '1' })}`;
+  return (
+    <p id="calendar-compare" data-live="" className="muted">
+      {compared === undefined ? (
+        <a href={href}>Compare with the calendars</a>
+      ) : compared.length ? (
+        <>Compared with {compared.join(', ')} (the warnings above). <a href={href}>Compare again</a></>
+      ) : (
+        <>No event came from a calendar (no `# calendar:` comments): nothing to compare.</>
+      )}
+    </p>
+  );
+}
+
 function EmailArea({ preview }: { preview: IssuePreview }) {
   let content: ReactNode;
   if (preview.html !== undefined) {
@@ -246,6 +263,7 @@ export function issuePage(o: { name?: string; items: IssueListItem[]; preview: I
         <main>
           <Inbox preview={preview} />
           <Checks problems={preview.problems} />
+          <CalendarCompare preview={preview} />
           <Toolbar engine={preview.engine} slug={preview.slug} />
           <EmailArea preview={preview} />
         </main>

@@ -2,13 +2,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
+import { calendarDrift } from '../../calendar/drift';
 import { CONFIG_FILE, loadConfig, type Config, type Engine } from '../../config';
 import { checkIssueFile, issueSlug } from '../../issue/load';
 import { buildView } from '../../issue/view';
 import { checkRendered } from '../../render/quality';
 import { prepareIssue } from '../../send/message';
 import { IssueError, UserError } from '../../util/errors';
-import { hasErrors, type Problem } from '../../util/problems';
+import { hasErrors, sortProblems, type Problem } from '../../util/problems';
 import type { RenderIssue } from './templates';
 
 /**
@@ -46,6 +47,8 @@ export interface IssuePreview {
   version?: string;
   /** Why there is no email to show although the YAML is fine (an engine's own error). */
   renderError?: string;
+  /** Set when the page asked for the calendar comparison: the calendars read (empty: none named). */
+  comparedWithCalendars?: string[];
 }
 
 type ConfigResult = { config: Config; problems: Problem[] } | { config?: undefined; problems: Problem[] };
@@ -96,6 +99,33 @@ export class PreviewProject {
       this.renders.set(key, cached);
     }
     return cached;
+  }
+
+  /**
+   * The preview with the calendars compared (`?feeds=1`): what `check --feeds` says, added to the
+   * checks. Asked for explicitly since it reads the network; never an error, never cached.
+   */
+  async withCalendarDrift(entry: IssueEntry, preview: IssuePreview): Promise<IssuePreview> {
+    const config = this.config().config;
+    if (!config || preview.errors) return preview;
+    let loaded;
+    let source: string;
+    try {
+      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file);
+      source = fs.readFileSync(entry.path, 'utf8');
+    } catch {
+      return preview; // the file vanished since it was listed: the next reload says so
+    }
+    if (!loaded.issue) return preview;
+    const drift = await calendarDrift({
+      file: entry.file,
+      source,
+      issue: loaded.issue,
+      zone: config.publication.timezone,
+      feeds: config.publication.calendar_feeds,
+      fetch: { root: this.root },
+    });
+    return withCounts({ ...preview, problems: sortProblems([...preview.problems, ...drift.problems]), comparedWithCalendars: drift.sources });
   }
 
   /** An issue file changed: its renders (both engines) are dropped. */

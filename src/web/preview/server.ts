@@ -134,8 +134,9 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       const entry = project.findIssue(a);
       const engine = engineParam(url.searchParams.get('engine'), project.defaultEngine());
       if (!entry || !engine) return notFound(res);
-      const preview = await project.preview(entry, engine);
+      let preview = await project.preview(entry, engine);
       if (b === undefined) {
+        if (url.searchParams.get('feeds') === '1') preview = await project.withCalendarDrift(entry, preview);
         const items = await issueItems();
         const outbox = listOutbox(opts.root, entry.slug);
         return sendPage(res, 200, issuePage({ name: project.config().config?.publication.name, items, preview, outbox }));

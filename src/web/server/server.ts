@@ -156,14 +156,17 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     if (post && declaredTooLarge(req)) return refuse(req, res, 413, 'Request too large', 'Nothing was changed.');
     if (token === TEST_TOKEN) return sendSubscriberPage(req, res, 200, testMessagePage(style, publication));
     const id = verifyToken(keys, token);
-    const subscriber = id === undefined ? undefined : await store.subscribers.findById(id);
-    if (!subscriber) return notFound(req, res);
-    const checked = checkAddress(subscriber.email);
-    if (!checked.ok) throw new Error(`subscriber ${subscriber.id} has an address the store should never hold`);
-    const shown = { publication, maskedAddress: maskAddress(subscriber.email) };
+    // The token names a mailbox, which outlives its subscriber row: a link in an old email still
+    // unsubscribes the address after `subscribers remove` and a re-import.
+    const mailbox = id === undefined ? undefined : await store.subscribers.findMailbox(id);
+    if (!mailbox) return notFound(req, res);
+    const checked = checkAddress(mailbox.subscriber?.email ?? mailbox.address);
+    if (!checked.ok) throw new Error(`mailbox ${mailbox.id} has an address the store should never hold`);
+    const subscriber = mailbox.subscriber;
+    const shown = { publication, maskedAddress: maskAddress(checked.address) };
 
     if (!post) {
-      const unsubscribed = subscriber.status === 'unsubscribed' || (await store.subscribers.suppression(checked.address)) !== undefined;
+      const unsubscribed = subscriber?.status === 'unsubscribed' || (await store.subscribers.suppression(checked.address)) !== undefined;
       return sendSubscriberPage(req, res, 200, unsubscribed ? unsubscribedPage(style, shown) : confirmPage(style, shown));
     }
     const body = await readForm(req);

@@ -1,0 +1,352 @@
+import { timezoneExists, getVtimezoneComponent } from '@touch4it/ical-timezones';
+import ICAL from 'ical.js';
+import { DateTime, IANAZone } from 'luxon';
+import { CalendarError } from './errors';
+
+/**
+ * One calendar's events in one week, read with ical.js (Mozilla's RFC 5545 parser, the one
+ * Thunderbird uses), which unfolds lines, reads VTIMEZONE and expands RRULE/RDATE/EXDATE.
+ *
+ * What this file decides on top of the library:
+ * - a moved instance (an override with RECURRENCE-ID) replaces the instance it names, wherever it
+ *   moved to; the original is dropped even when the override lands in another week;
+ * - EXDATE and RECURRENCE-ID are matched by instant (or by date), so a UTC EXDATE still removes an
+ *   instance of a series written with a TZID;
+ * - times become wall-clock times in the publication's zone; a TZID the tz database knows is
+ *   converted by luxon (full history), any other by the file's own VTIMEZONE; floating times are
+ *   read in the calendar's X-WR-TIMEZONE (as Google and Apple do), else the publication's zone;
+ * - all-day events (VALUE=DATE) stay dates, with the exclusive DTEND made the last day;
+ * - an event belongs to the week when any part of it falls in the week.
+ */
+
+export interface CalendarEvent {
+  /** The source as the editor named it (a URL or a file path). */
+  source: string;
+  uid: string;
+  /** The instance's original date (RECURRENCE-ID) for an instance of a recurring event. */
+  instance?: string;
+  title: string;
+  /** Local to the publication: 2021-11-01T19:00, or 2021-11-01 for an all-day event. */
+  start: string;
+  /** Local end; all-day: the last day (inclusive). Absent when the event has no length. */
+  end?: string;
+  allDay: boolean;
+  location?: string;
+  /** DESCRIPTION, or the HTML of X-ALT-DESC;FMTTYPE=text/html when the feed gives one. */
+  description?: string;
+  descriptionIsHtml: boolean;
+  url?: string;
+  /** Google's conference link (X-GOOGLE-CONFERENCE). */
+  conference?: string;
+  cancelled: boolean;
+  /** CLASS:PRIVATE or CONFIDENTIAL (a secret feed shows them in full): never put in an email by itself. */
+  private: boolean;
+  /** The instants (ms) the event spans, for timed events; all-day events compare as dates. */
+  span?: { start: number; end: number };
+}
+
+export interface WeekEvents {
+  /** The week's events, cancelled ones included (see `cancelled`), sorted by start. */
+  events: CalendarEvent[];
+  /** Things the editor should know: a time zone the file does not define, a series cut short. */
+  notes: string[];
+}
+
+/** A daily series started decades ago is still only this many steps; beyond it we stop. */
+const MAX_OCCURRENCES = 50_000;
+
+export interface WeekOptions {
+  source: string;
+  /** The publication's zone. */
+  zone: string;
+  /** First day of the week (a date: 2021-11-01); the week is seven days from it. */
+  week: string;
+}
+
+export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
+  const root = parseCalendar(text, opts.source);
+  const notes: string[] = [];
+  const calendarZone = defaultZone(root, opts.zone);
+  const weekStart = DateTime.fromISO(opts.week, { zone: opts.zone }).startOf('day');
+  const weekEnd = weekStart.plus({ days: 7 });
+  const weekDates = { first: weekStart.toISODate()!, after: weekEnd.toISODate()! };
+  const ctx: TimeContext = { zone: opts.zone, calendarZone, root, notes, source: opts.source };
+
+  const vevents = root.getAllSubcomponents('vevent');
+  registerZones(vevents);
+
+  // A series and its overrides share a UID; overrides carry RECURRENCE-ID.
+  const byUid = new Map<string, { master?: ICAL.Component; overrides: ICAL.Component[] }>();
+  for (const v of vevents) {
+    const uid = text1(v, 'uid');
+    if (!uid || !v.hasProperty('dtstart')) {
+      notes.push(`${opts.source}: an event without ${uid ? 'DTSTART' : 'UID'} was skipped (${text1(v, 'summary') ?? 'no title'})`);
+      continue;
+    }
+    const group = byUid.get(uid) ?? { overrides: [] };
+    if (v.hasProperty('recurrence-id')) group.overrides.push(v);
+    else if (!group.master) group.master = v;
+    byUid.set(uid, group);
+  }
+
+  const out: CalendarEvent[] = [];
+  const keep = (e: CalendarEvent | undefined) => {
+    if (!e || !overlaps(e, weekStart, weekEnd, weekDates)) return;
+    out.push(e);
+    if (e.span && [e.span.start, e.span.end].some((ms) => isSecondPass(ms, opts.zone))) {
+      notes.push(
+        `${opts.source}: "${e.title}" starts or ends in the second pass through the hour the clock repeats (${DateTime.fromMillis(e.span.start, { zone: opts.zone }).toFormat('ccc LLL d, HH:mm ZZZZ')}); an issue time names the first pass, so check its time`,
+      );
+    }
+  };
+
+  for (const [uid, { master, overrides }] of byUid) {
+    const overridden = new Set(overrides.map((o) => instantKey(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx)));
+    for (const o of overrides) {
+      const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
+      const event = new ICAL.Event(o);
+      keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
+    }
+    if (!master) continue;
+    const event = new ICAL.Event(master);
+    const dtstart = master.getFirstProperty('dtstart')!;
+    if (!event.isRecurring()) {
+      keep(toCalendarEvent(master, uid, event.startDate, event.endDate, undefined, ctx));
+      continue;
+    }
+    const excluded = exdateKeys(master, ctx);
+    // Instances whose wall-clock end is two days before the week (more than any zone offset) are
+    // skipped without converting them: a daily series started years ago stays cheap.
+    const floor = Date.UTC(weekStart.year, weekStart.month - 1, weekStart.day) - 2 * 86_400_000;
+    const lengthMs = event.duration.toSeconds() * 1000;
+    const iterator = event.iterator();
+    let count = 0;
+    for (let next = iterator.next(); next; next = iterator.next()) {
+      if (++count > MAX_OCCURRENCES) {
+        notes.push(`${opts.source}: "${event.summary}" repeats more than ${MAX_OCCURRENCES} times before this week; later instances were not read`);
+        break;
+      }
+      if (Date.UTC(next.year, next.month - 1, next.day, next.hour, next.minute, next.second) + lengthMs < floor) continue;
+      const start = toLocal(next, dtstart, ctx);
+      if (!start.allDay && start.dt >= weekEnd) break;
+      if (start.allDay && start.date >= weekDates.after) break;
+      const key = instantKey(next, dtstart, ctx);
+      if (overridden.has(key) || excluded.has(key) || (!start.allDay && excluded.has(`day:${start.dt.toISODate()}`))) continue;
+      const end = next.clone();
+      end.addDuration(event.duration);
+      keep(toCalendarEvent(master, uid, next, end, start.allDay ? start.date : start.dt.toISODate()!, ctx));
+    }
+  }
+  out.sort((a, b) => a.start.localeCompare(b.start) || a.title.localeCompare(b.title));
+  return { events: out, notes };
+}
+
+function parseCalendar(text: string, source: string): ICAL.Component {
+  let jcal: unknown;
+  try {
+    jcal = ICAL.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new CalendarError(`${source}: not a valid iCalendar file (${(err as Error).message.split('\n')[0]})`);
+  }
+  // A file may hold several VCALENDARs; ical.js then returns an array.
+  const first = Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal[0] : jcal;
+  const root = new ICAL.Component(first as unknown[]);
+  if (root.name !== 'vcalendar') throw new CalendarError(`${source}: not an iCalendar feed (it has no VCALENDAR)`);
+  return root;
+}
+
+/** X-WR-TIMEZONE (Google, Apple, The Events Calendar) for floating times, if it is a real zone. */
+function defaultZone(root: ICAL.Component, zone: string): string {
+  const wr = text1(root, 'x-wr-timezone');
+  return wr && IANAZone.isValidZone(wr) ? wr : zone;
+}
+
+/**
+ * TZIDs that the file uses without defining (RFC 5545 requires a VTIMEZONE, but not every
+ * exporter writes one): registered from the tz database so that ical.js can compare them with
+ * UNTIL and EXDATE. The file's own VTIMEZONEs take precedence (ical.js looks there first).
+ */
+function registerZones(vevents: ICAL.Component[]): void {
+  for (const v of vevents) {
+    for (const p of v.getAllProperties()) {
+      const tzid = p.getParameter('tzid');
+      if (typeof tzid !== 'string' || ICAL.TimezoneService.has(tzid) || !timezoneExists(tzid)) continue;
+      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${getVtimezoneComponent(tzid)}\r\nEND:VCALENDAR`) as unknown[]);
+      const vtz = comp.getFirstSubcomponent('vtimezone');
+      if (vtz) ICAL.TimezoneService.register(vtz);
+    }
+  }
+}
+
+interface TimeContext {
+  zone: string;
+  calendarZone: string;
+  root: ICAL.Component;
+  notes: string[];
+  source: string;
+}
+
+type Local = { allDay: true; date: string } | { allDay: false; dt: DateTime };
+
+/** An ical.js time (with the property it came from, for its TZID) in the publication's zone. */
+function toLocal(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): Local {
+  if (t.isDate) return { allDay: true, date: isoDate(t) };
+  const wall = { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
+  let dt: DateTime;
+  const tzid = prop.getParameter('tzid');
+  if (t.zone?.tzid === 'UTC' || t.zone === ICAL.Timezone.utcTimezone) {
+    dt = DateTime.fromObject(wall, { zone: 'utc' });
+  } else if (typeof tzid === 'string' && tzid) {
+    const iana = ianaName(tzid);
+    if (iana) dt = firstOccurrence(DateTime.fromObject(wall, { zone: iana }));
+    else if (t.zone && t.zone.tzid !== 'floating') dt = DateTime.fromSeconds(t.toUnixTime(), { zone: 'utc' });
+    else {
+      note(ctx, `${ctx.source}: unknown time zone "${tzid}" (no VTIMEZONE for it); its times were read in ${ctx.calendarZone}`);
+      dt = firstOccurrence(DateTime.fromObject(wall, { zone: ctx.calendarZone }));
+    }
+  } else {
+    dt = firstOccurrence(DateTime.fromObject(wall, { zone: ctx.calendarZone }));
+  }
+  return { allDay: false, dt: dt.setZone(ctx.zone) };
+}
+
+/** "America/New_York", and the Mozilla form "/mozilla.org/20050126_1/America/New_York". */
+function ianaName(tzid: string): string | undefined {
+  const candidates = [tzid, tzid.replace(/^\/[^/]+\/[^/]+\//, ''), tzid.replace(/^\//, '')];
+  return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC');
+}
+
+/** An instant whose local time the clock also showed an hour earlier (01:30 PST after 01:30 PDT). */
+function isSecondPass(ms: number, zone: string): boolean {
+  const dt = DateTime.fromMillis(ms, { zone });
+  return dt.getPossibleOffsets().some((other) => other < dt);
+}
+
+/** RFC 5545: a local time the clock shows twice is its first occurrence. */
+function firstOccurrence(dt: DateTime): DateTime {
+  if (!dt.isValid) return dt;
+  return dt.getPossibleOffsets().reduce((first, d) => (d < first ? d : first), dt);
+}
+
+function note(ctx: TimeContext, line: string): void {
+  if (!ctx.notes.includes(line)) ctx.notes.push(line);
+}
+
+function isoDate(t: ICAL.Time): string {
+  return `${String(t.year).padStart(4, '0')}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
+}
+
+/** What identifies an instance of a series: its date (all-day) or its instant. */
+function instantKey(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): string {
+  const local = toLocal(t, prop, ctx);
+  return local.allDay ? local.date : String(local.dt.toMillis());
+}
+
+/** The instance's original date, in the publication's zone: the stable part of its id. */
+function localDate(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): string {
+  const local = toLocal(t, prop, ctx);
+  return local.allDay ? local.date : local.dt.toISODate()!;
+}
+
+function exdateKeys(master: ICAL.Component, ctx: TimeContext): Set<string> {
+  const keys = new Set<string>();
+  for (const prop of master.getAllProperties('exdate')) {
+    for (const value of prop.getValues() as ICAL.Time[]) {
+      keys.add(instantKey(value, prop, ctx));
+      // An all-day EXDATE on a timed series, as some exporters write it, removes that day's instance.
+      if (value.isDate) keys.add(`day:${isoDate(value)}`);
+    }
+  }
+  return keys;
+}
+
+function toCalendarEvent(
+  v: ICAL.Component,
+  uid: string,
+  startTime: ICAL.Time,
+  endTime: ICAL.Time | undefined,
+  instance: string | undefined,
+  ctx: TimeContext,
+  master?: ICAL.Component,
+): CalendarEvent {
+  // An override may leave out what did not change: take the series' value then.
+  const field = (name: string) => {
+    const value = text1(v, name) ?? (master ? text1(master, name) : undefined);
+    return value === undefined ? undefined : cleanText(value);
+  };
+  const startProp = v.getFirstProperty('dtstart')!;
+  const endProp = v.getFirstProperty('dtend') ?? startProp;
+  let start = toLocal(startTime, startProp, ctx);
+  let end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
+  // Outlook and Exchange write all-day events as midnight to midnight with this flag.
+  if (/^true$/i.test(field('x-microsoft-cdo-alldayevent') ?? '') && !startTime.isDate) {
+    start = { allDay: true, date: isoDate(startTime) };
+    end = endTime ? { allDay: true, date: isoDate(endTime) } : undefined;
+  }
+  const altDesc = v.getAllProperties('x-alt-desc').find((p) => String(p.getParameter('fmttype') ?? '').toLowerCase() === 'text/html');
+  const html = altDesc ? cleanText(String(altDesc.getFirstValue() ?? '')) : undefined;
+  const description = html?.trim() ? html : field('description');
+  const status = (field('status') ?? '').toUpperCase();
+  let startText: string;
+  let endText: string | undefined;
+  if (start.allDay) {
+    startText = start.date;
+    // DTEND of an all-day event is the day after the last (exclusive); the issue writes the last day.
+    const last = end?.allDay ? DateTime.fromISO(end.date).minus({ days: 1 }).toISODate()! : start.date;
+    endText = last > start.date ? last : undefined;
+  } else {
+    startText = start.dt.toFormat("yyyy-MM-dd'T'HH:mm");
+    const endDt = end && !end.allDay ? end.dt : undefined;
+    endText = endDt && endDt > start.dt ? endDt.toFormat("yyyy-MM-dd'T'HH:mm") : undefined;
+  }
+  return {
+    source: ctx.source,
+    uid,
+    instance,
+    title: field('summary')?.trim() || '(untitled event)',
+    start: startText,
+    end: endText,
+    allDay: start.allDay,
+    location: field('location')?.trim() || undefined,
+    description: description?.trim() || undefined,
+    descriptionIsHtml: Boolean(html?.trim()) || looksLikeHtml(description ?? ''),
+    url: field('url')?.trim() || undefined,
+    conference: field('x-google-conference')?.trim() || undefined,
+    cancelled: status === 'CANCELLED',
+    private: /^(PRIVATE|CONFIDENTIAL)$/i.test(field('class') ?? ''),
+    span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },
+  };
+}
+
+/**
+ * Text from a feed without the characters that could disguise or break it: control characters
+ * (but line breaks and tabs), line and paragraph separators, and bidirectional overrides.
+ */
+export function cleanText(s: string): string {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u2028\u2029]/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
+}
+
+/** Any tag (Google also writes its own, such as <html-blob>) or entity makes a description HTML. */
+function looksLikeHtml(s: string): boolean {
+  return /<\/?[a-z][a-z0-9-]*(\s[^<>]*)?\/?>|&(amp|lt|gt|quot|nbsp|#\d+|#x[0-9a-f]+);/i.test(s);
+}
+
+function text1(c: ICAL.Component, name: string): string | undefined {
+  const v = c.getFirstPropertyValue(name);
+  if (v === null || v === undefined) return undefined;
+  return String(v);
+}
+
+/** Any part of the event in [weekStart, weekEnd); all-day events compare as dates. */
+function overlaps(e: CalendarEvent, weekStart: DateTime, weekEnd: DateTime, dates: { first: string; after: string }): boolean {
+  if (!e.span) {
+    const last = e.end ?? e.start;
+    return e.start < dates.after && last >= dates.first;
+  }
+  const [from, to] = [weekStart.toMillis(), weekEnd.toMillis()];
+  if (e.span.end === e.span.start) return e.span.start >= from && e.span.start < to;
+  return e.span.start < to && e.span.end > from;
+}

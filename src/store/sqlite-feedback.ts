@@ -1,0 +1,117 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { decide, REPORTABLE_STATES, type DeliveryFeedback, type SoftBouncePolicy } from '../bounces/feedback';
+import type { DeliveryRef, FeedbackCounts, FeedbackItem, FeedbackStore, ItemOutcome } from '../bounces/store';
+
+const iso = (d: Date) => d.toISOString();
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Row {
+  id: number;
+  send_id: number;
+  slug: string;
+  address: string;
+  state: string;
+  feedback: DeliveryFeedback | null;
+  created_at: string;
+}
+
+const SELECT = `SELECT d.id, d.send_id, s.slug, d.address, d.state, d.feedback, d.created_at FROM deliveries d JOIN sends s ON s.id = d.send_id`;
+const reportable = REPORTABLE_STATES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Bounces and complaints in SQLite. A delivery's `feedback` changes only in `apply`, through
+ * decide() and FEEDBACK_TRANSITIONS, with a compare-and-set on the value it was read with.
+ */
+export class SqliteFeedbackStore implements FeedbackStore {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  private stmt<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s as unknown as Statement<P, R>;
+  }
+
+  async delivery(id: number): Promise<DeliveryRef | undefined> {
+    const row = this.stmt<[number], Row>(`${SELECT} WHERE d.id = ?`).get(id);
+    return row && toRef(row);
+  }
+
+  async deliveryByMessageId(messageId: string): Promise<DeliveryRef | undefined> {
+    const bare = messageId.trim().replace(/^<|>$/g, '');
+    if (!bare) return undefined;
+    const row = this.stmt<[string], Row>(`${SELECT} WHERE d.message_id = ? ORDER BY d.id DESC LIMIT 1`).get(`<${bare}>`);
+    return row && toRef(row);
+  }
+
+  async recentDelivery(address: string, since: Date): Promise<DeliveryRef | undefined> {
+    const row = this.stmt<[string, string], Row>(
+      `${SELECT} WHERE d.address = ? COLLATE NOCASE AND d.created_at >= ? AND d.state IN (${reportable}) ORDER BY d.created_at DESC, d.id DESC LIMIT 1`,
+    ).get(address.trim(), iso(since));
+    return row && toRef(row);
+  }
+
+  async apply(items: readonly FeedbackItem[], policy: SoftBouncePolicy, now: Date): Promise<ItemOutcome[]> {
+    return this.db.transaction(() => items.map((item) => this.applyOne(item, policy, now))).immediate();
+  }
+
+  private applyOne(item: FeedbackItem, policy: SoftBouncePolicy, now: Date): ItemOutcome {
+    const row = this.stmt<[number], Row>(`${SELECT} WHERE d.id = ?`).get(item.deliveryId);
+    if (!row) throw new Error(`delivery ${item.deliveryId} does not exist`);
+    const inserted = this.stmt(
+      `INSERT INTO feedback_reports (key, source, kind, delivery_id, status, detail, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+    ).run(item.key, item.source, item.kind, item.deliveryId, item.status ?? null, item.detail, iso(now));
+    if (inserted.changes === 0) return { applied: false, duplicate: true, address: row.address };
+    if (!REPORTABLE_STATES.includes(row.state)) {
+      return { applied: true, note: `delivery was ${row.state}, not sent: recorded only`, suppressed: false, address: row.address };
+    }
+    const since = new Date(now.getTime() - policy.windowDays * DAY_MS);
+    const soft = this.stmt<[string, string, number], { n: number }>(
+      `SELECT count(*) AS n FROM deliveries WHERE address = ? COLLATE NOCASE AND feedback = 'soft_bounced' AND created_at >= ? AND id <> ?`,
+    ).get(row.address, iso(since), row.id)!.n;
+    const decision = decide(item.kind, row.feedback, soft, policy);
+    if (decision.feedback) {
+      const moved = this.stmt(`UPDATE deliveries SET feedback = ?, feedback_at = ? WHERE id = ? AND feedback IS ?`).run(decision.feedback, iso(now), row.id, row.feedback);
+      if (moved.changes !== 1) throw new Error(`delivery ${row.id} changed while its report was applied`);
+    }
+    let suppressed = false;
+    if (decision.suppress) suppressed = this.suppress(row.address, decision.suppress, now, `${item.source}: ${item.detail}`.slice(0, 500));
+    return { applied: true, note: decision.note, suppressed, address: row.address };
+  }
+
+  /** The same suppression an unsubscribe makes (SqliteSubscriberStore.suppressKey), in this transaction. */
+  private suppress(address: string, reason: 'bounced' | 'complained', now: Date, detail: string): boolean {
+    const key = this.stmt<[string], { email_key: string }>('SELECT email_key FROM subscribers WHERE email_key = lower(?)').get(address)?.email_key ?? address.toLowerCase();
+    const added = this.stmt('INSERT INTO suppressions (address, reason, at, detail) VALUES (?, ?, ?, ?) ON CONFLICT (address) DO NOTHING').run(key, reason, iso(now), detail).changes === 1;
+    // A complaint outranks an earlier bounce: the member said they do not want it.
+    if (!added && reason === 'complained') this.stmt("UPDATE suppressions SET reason = 'complained', at = ?, detail = ? WHERE address = ? AND reason = 'bounced'").run(iso(now), detail, key);
+    this.stmt("UPDATE subscribers SET status = 'unsubscribed', updated_at = ? WHERE email_key = ? AND status <> 'unsubscribed'").run(iso(now), key);
+    return added;
+  }
+
+  async counts(sendId: number): Promise<FeedbackCounts> {
+    const counts: FeedbackCounts = { bounced: 0, softBounced: 0, complained: 0 };
+    for (const r of this.stmt<[number], { feedback: DeliveryFeedback; n: number }>('SELECT feedback, count(*) AS n FROM deliveries WHERE send_id = ? AND feedback IS NOT NULL GROUP BY feedback').all(sendId)) {
+      if (r.feedback === 'bounced') counts.bounced = r.n;
+      else if (r.feedback === 'soft_bounced') counts.softBounced = r.n;
+      else counts.complained = r.n;
+    }
+    return counts;
+  }
+
+  async list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]> {
+    return this.stmt<[number, number], { address: string; feedback: DeliveryFeedback; detail: string | null }>(
+      `SELECT d.address, d.feedback,
+         (SELECT r.detail FROM feedback_reports r WHERE r.delivery_id = d.id ORDER BY r.received_at DESC LIMIT 1) AS detail
+       FROM deliveries d WHERE d.send_id = ? AND d.feedback IS NOT NULL ORDER BY d.feedback, d.address LIMIT ?`,
+    ).all(sendId, limit);
+  }
+}
+
+function toRef(row: Row): DeliveryRef {
+  return { id: row.id, sendId: row.send_id, slug: row.slug, address: row.address, state: row.state, feedback: row.feedback, createdAt: row.created_at };
+}
