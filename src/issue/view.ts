@@ -133,6 +133,11 @@ export interface ViewOptions {
   now?: DateTime;
   /** Pictures next to the issue, read by checkIssueFile (LoadedIssue.images): their sizes. */
   images?: ImageCatalog;
+  /**
+   * Where the issue's own files are linked from, as a prefix of `images/<name>`: by default its
+   * web folder on site_url (where `build` and `serve` publish them); the preview serves them itself.
+   */
+  assetBase?: string;
 }
 
 const LOCALE = 'en-US';
@@ -154,7 +159,8 @@ export function buildView(issue: Issue, pub: Publication, opts: ViewOptions): Is
   // on white: a shade just dark enough for WCAG AA is used when the brand's own is too light.
   const color = darkerPassingShade(pub.brand.color);
   const weekOf = toDateTime(issue.week_of, zone).setLocale(LOCALE);
-  const image = (i: IssueImage, max: number) => imageView(i, max, opts.images, urls.asset);
+  const assetUrl = opts.assetBase === undefined ? urls.asset : (name: string) => `${opts.assetBase}${name}`;
+  const image = (i: IssueImage, max: number) => imageView(i, max, opts.images, assetUrl);
   const event = (e: IssueEvent) => eventView(e, zone, sendDay, urls, image);
   const featured = (issue.featured ?? []).map(event);
   const sections = (issue.sections ?? []).map((s) => ({

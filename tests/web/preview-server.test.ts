@@ -154,7 +154,7 @@ describe('preview server over HTTP', () => {
     expect(res.body).not.toContain('week_of');
   });
 
-  it.each(['/admin', '/issues', '/issues/2021-03-29', '/issues/2021-03-22.yaml', '/issues/2021-03-22/web.html', '/issues/2021-03-22/email.html/x', '/assets/other.js', '/issues/2021-03-22?engine=bogus', '/outbox/2021-03-22/2.eml', '/outbox/nope/1.eml', '/favicon.ico'])(
+  it.each(['/admin', '/issues', '/issues/2021-03-29', '/issues/2021-03-22.yaml', '/issues/2021-03-22/web.html', '/issues/2021-03-22/email.html/x', '/assets/other.js', '/issues/2021-03-22?engine=bogus', '/outbox/2021-03-22/2.eml', '/outbox/nope/1.eml', '/favicon.ico', '/issues/2021-03-22/images/other.jpg', '/issues/2021-03-22/images/..%2f2021-03-22.yaml', '/issues/nope/images/bamazon-rally.jpg'])(
     'answers 404 to the unknown route %s',
     async (route) => {
       const res = await rawGet(server, route);
