@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the benchmark drive for real:
-# Debian's Chromium (browser tests through playwright-core) and Postfix (smtp-sink / smtp-source).
+# Debian's Chromium (browser tests through playwright-core), Postfix (smtp-sink / smtp-source) and
+# Dovecot's IMAP server (the bounce mailbox tests start their own, unprivileged, on a free port).
 # Skips what is already there, so it is cheap to run on every CI start.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
+[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || need+=(dovecot-imapd)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system deps: chromium and postfix already installed"
+  echo "system deps: chromium, postfix and dovecot-imapd already installed"
   exit 0
 fi
 SUDO=""

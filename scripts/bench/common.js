@@ -17,7 +17,7 @@ const SMTP_SOURCE = '/usr/sbin/smtp-source';
 /** Records the child's peak RSS when it exits (loaded with --require). */
 const RSS_HOOK = path.join(__dirname, 'report-rss.js');
 /** A real secret, so `send` to an SMTP server does not refuse (it refuses the development key). */
-const SECRET = 'k1:bench-secret-bench-secret-bench-secret';
+const SECRET = 'k1:DUhljennDVagQpHnEU-Kak1waaqRJ-ig8gE1T0mJK9A';
 /** The same connection count for every sender measured, so rates compare like for like. */
 const CONNECTIONS = 5;
 /** The configuration allows at most this rate (messages a second): no throttle in the way. */

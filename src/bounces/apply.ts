@@ -5,6 +5,7 @@ import { classifyReport, type RecipientFeedback } from './classify';
 import type { SoftBouncePolicy } from './feedback';
 import { parseReport, ReportError, type ParsedReport } from './report';
 import type { DeliveryRef, FeedbackItem, FeedbackStore } from './store';
+import { oneLine } from './text';
 import { readVerp } from './verp';
 
 /**
@@ -41,6 +42,13 @@ export type ReportResult =
   | { status: 'skipped'; why: string };
 
 export async function processMessage(raw: Buffer, ctx: BounceContext): Promise<ReportResult> {
+  const result = await readAndApply(raw, ctx);
+  if ('why' in result) return { ...result, why: oneLine(result.why, 500) };
+  if ('lines' in result) return { ...result, lines: result.lines.map((l) => oneLine(l, 1000)) };
+  return result;
+}
+
+async function readAndApply(raw: Buffer, ctx: BounceContext): Promise<ReportResult> {
   let report: ParsedReport;
   try {
     report = await parseReport(raw);
@@ -67,7 +75,7 @@ async function applyFeedback(report: ParsedReport, feedback: RecipientFeedback[]
     kind: f.kind as FeedbackItem['kind'],
     deliveryId: matched.deliveries[i]!.id,
     ...(f.status ? { status: f.status } : {}),
-    detail: f.reason,
+    detail: oneLine(f.reason),
   }));
   return applyItems(ctx.store, items, ctx.policy, ctx.now, matched.deliveries, matched.how);
 }
@@ -93,21 +101,22 @@ type Match = { deliveries: DeliveryRef[]; how: string } | { why: string };
 
 async function match(report: ParsedReport, feedback: RecipientFeedback[], ctx: BounceContext): Promise<Match> {
   if (ctx.verp) {
+    // Every return path of ours in the report must carry a valid signature, and all must name the
+    // same delivery: one forged or conflicting token makes the whole report untrusted.
     const candidates = [ctx.envelopeRecipient, ...report.deliveredTo, report.original.returnPath].filter((a): a is string => Boolean(a));
-    let forged: string | undefined;
+    const ids = new Set<number>();
     for (const address of candidates) {
       const v = readVerp(address, ctx.verp.address, ctx.verp.keys);
       if (!v) continue;
-      if ('forged' in v) {
-        forged ??= v.forged;
-        continue;
-      }
-      const delivery = await ctx.store.delivery(v.deliveryId);
-      if (!delivery) return { why: `return path ${address} names delivery ${v.deliveryId}, which is not in the store` };
-      return { deliveries: feedback.map(() => delivery), how: 'return path' };
+      if ('forged' in v) return { why: `return path ${v.forged} has no valid signature (forged or damaged): not applied` };
+      ids.add(v.deliveryId);
     }
-    if (forged) return { why: `return path ${forged} has no valid signature (forged or damaged): not applied` };
-    return { why: `not sent to a signed return path (BOUNCE_ADDRESS is set, so only signed reports are trusted)${describe(report, feedback)}` };
+    if (ids.size > 1) return { why: `return paths name different deliveries (${[...ids].join(', ')}): not applied` };
+    const [id] = ids;
+    if (id === undefined) return { why: `not sent to a signed return path (BOUNCE_ADDRESS is set, so only signed reports are trusted)${describe(report, feedback)}` };
+    const delivery = await ctx.store.delivery(id);
+    if (!delivery) return { why: `return path names delivery ${id}, which is not in the store` };
+    return { deliveries: feedback.map(() => delivery), how: 'return path' };
   }
   if (report.original.messageId) {
     const delivery = await ctx.store.deliveryByMessageId(report.original.messageId);

@@ -193,6 +193,9 @@ export async function parseReport(raw: Buffer): Promise<ParsedReport> {
       if (diagnostic) r.diagnostic = diagnostic;
       report.recipients.push(r);
     }
+    // Some DSNs (Google Groups' among them) leave the delivery-status part empty but name the
+    // failed addresses in X-Failed-Recipients, as Exim does.
+    if (report.recipients.length === 0) report.recipients = failedRecipients(h).map((a) => ({ finalRecipient: a, action: 'failed' }));
     return report;
   }
   if (arf) {
@@ -209,7 +212,7 @@ export async function parseReport(raw: Buffer): Promise<ParsedReport> {
     return report;
   }
   // Exim's older failure notices are text/plain with the failed addresses in X-Failed-Recipients.
-  const failed = h.getDecoded('x-failed-recipients').flatMap((l) => bareAddresses(l.value));
+  const failed = failedRecipients(h);
   if (failed.length > 0) {
     report.kind = 'dsn';
     report.recipients = failed.map((a) => ({ finalRecipient: a, action: 'failed' }));
@@ -217,6 +220,10 @@ export async function parseReport(raw: Buffer): Promise<ParsedReport> {
   }
   if (isAutoReply(h)) report.kind = 'auto-reply';
   return report;
+}
+
+function failedRecipients(h: Headers): string[] {
+  return h.getDecoded('x-failed-recipients').flatMap((l) => bareAddresses(l.value));
 }
 
 function headersOfBody(node: Node | undefined): Headers | undefined {

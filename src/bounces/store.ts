@@ -48,6 +48,8 @@ export interface FeedbackStore {
   apply(items: readonly FeedbackItem[], policy: SoftBouncePolicy, now: Date): Promise<ItemOutcome[]>;
   /** Per send, for `status`. */
   counts(sendId: number): Promise<FeedbackCounts>;
+  /** Per edition of a send (by edition id; deliveries from before editions are under null). */
+  countsByEdition(sendId: number): Promise<Map<number | null, FeedbackCounts>>;
   /** The send's bounced and complained deliveries, with the last report's reason. */
   list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]>;
 }

@@ -76,16 +76,16 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
   registerZones(vevents);
 
   // A series and its overrides share a UID; overrides carry RECURRENCE-ID.
-  const byUid = new Map<string, { master?: ICAL.Component; overrides: ICAL.Component[] }>();
+  const byUid = new Map<string, { masters: ICAL.Component[]; overrides: ICAL.Component[] }>();
   for (const v of vevents) {
     const uid = text1(v, 'uid');
     if (!uid || !v.hasProperty('dtstart')) {
       notes.push(`${opts.source}: an event without ${uid ? 'DTSTART' : 'UID'} was skipped (${text1(v, 'summary') ?? 'no title'})`);
       continue;
     }
-    const group = byUid.get(uid) ?? { overrides: [] };
+    const group = byUid.get(uid) ?? { masters: [], overrides: [] };
     if (v.hasProperty('recurrence-id')) group.overrides.push(v);
-    else if (!group.master) group.master = v;
+    else group.masters.push(v);
     byUid.set(uid, group);
   }
 
@@ -100,19 +100,32 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
     }
   };
 
-  for (const [uid, { master, overrides }] of byUid) {
-    const overridden = new Set(overrides.map((o) => instantKey(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx)));
-    for (const o of overrides) {
-      const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
-      const event = new ICAL.Event(o);
-      keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
+  for (const [uid, { masters, overrides }] of byUid) {
+    // One broken event (a date ical.js cannot read) is left out with a note; the others stay.
+    try {
+      const [master, ...others] = masters;
+      const overridden = new Set(overrides.map((o) => instantKey(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx)));
+      for (const o of overrides) {
+        const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
+        const event = new ICAL.Event(o);
+        keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
+      }
+      if (master) expandSeries(master, uid, overridden, false);
+      // The same UID on several events (some exporters reuse one): each is its own event, told
+      // apart by its date.
+      for (const other of others) expandSeries(other, uid, new Set(), true);
+    } catch (err) {
+      const title = text1(masters[0] ?? overrides[0]!, 'summary') ?? uid;
+      notes.push(`${opts.source}: "${cleanText(title)}" could not be read (${(err as Error).message.split('\n')[0]}); it was left out`);
     }
-    if (!master) continue;
+  }
+
+  function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean): void {
     const event = new ICAL.Event(master);
     const dtstart = master.getFirstProperty('dtstart')!;
     if (!event.isRecurring()) {
-      keep(toCalendarEvent(master, uid, event.startDate, event.endDate, undefined, ctx));
-      continue;
+      keep(toCalendarEvent(master, uid, event.startDate, event.endDate, dated ? localDate(event.startDate, dtstart, ctx) : undefined, ctx));
+      return;
     }
     const excluded = exdateKeys(master, ctx);
     // Instances whose wall-clock end is two days before the week (more than any zone offset) are
@@ -123,7 +136,7 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
     let count = 0;
     for (let next = iterator.next(); next; next = iterator.next()) {
       if (++count > MAX_OCCURRENCES) {
-        notes.push(`${opts.source}: "${event.summary}" repeats more than ${MAX_OCCURRENCES} times before this week; later instances were not read`);
+        notes.push(`${opts.source}: "${cleanText(event.summary ?? uid)}" repeats more than ${MAX_OCCURRENCES} times before this week; later instances were not read`);
         break;
       }
       if (Date.UTC(next.year, next.month - 1, next.day, next.hour, next.minute, next.second) + lengthMs < floor) continue;
@@ -320,13 +333,16 @@ function toCalendarEvent(
 
 /**
  * Text from a feed without the characters that could disguise or break it: control characters
- * (but line breaks and tabs), line and paragraph separators, and bidirectional overrides.
+ * (but line breaks and tabs), line and paragraph separators, bidirectional overrides, and the
+ * `%%` of the per-member placeholders.
  */
 export function cleanText(s: string): string {
   return s
     .replace(/\r\n?/g, '\n')
     .replace(/[\u2028\u2029]/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    // %%UNSUBSCRIBE_URL%% and its kind are filled in per member at send time; a feed cannot add one.
+    .replace(/%%/g, '% %');
 }
 
 /** Any tag (Google also writes its own, such as <html-blob>) or entity makes a description HTML. */

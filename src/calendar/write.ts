@@ -35,6 +35,13 @@ export interface IssueFromCalendar {
 export function issueFromCalendar(input: IssueFromCalendar): string {
   const { week } = input;
   const mapped = input.events.map((e) => ({ source: e.source, event: toIssueEvent(e) }));
+  // Ids are unique in an issue; a calendar that gives two events one UID and date still passes check.
+  const seen = new Map<string, number>();
+  for (const m of mapped) {
+    const n = (seen.get(m.event.id!) ?? 0) + 1;
+    seen.set(m.event.id!, n);
+    if (n > 1) m.event.id = `${m.event.id}-${n}`;
+  }
   const slug = week.toISODate()!;
   const titles = mapped.map((m) => m.event.title);
 

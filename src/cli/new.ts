@@ -28,7 +28,7 @@ export function newCommand(ctx: CliContext): Command {
       const file = path.join('issues', `${week.toISODate()}.yaml`);
       const target = path.join(ctx.cwd, file);
       if (fs.existsSync(target)) throw new UserError(`${file} already exists; edit it, or pick another week with --week`);
-      const sources = opts.blank ? [] : opts.from.length ? opts.from : cfg.publication.calendar_feeds;
+      const sources = [...new Set(opts.blank ? [] : opts.from.length ? opts.from : cfg.publication.calendar_feeds)];
 
       let content: string;
       if (sources.length === 0) {

@@ -3,14 +3,16 @@ import readline from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { Config } from '../config';
-import { buildIssue } from '../render/build';
+import type { Config, Engine } from '../config';
+import { loadIssueFile, issueSlug } from '../issue/load';
+import { describeChanges, draftEdition } from '../publish/edition';
 import { runCampaign, type CampaignReport } from '../send/campaign';
-import type { DeliveryCounts } from '../send/ledger';
+import type { DeliveryCounts, SendRecord } from '../send/ledger';
 import { envelopeSender, personalise } from '../send/message';
 import { createTransport, prepareSend } from '../send/prepare';
-import { openStore } from '../store';
+import { openStore, type Store } from '../store';
 import { checkAddress } from '../subscribers/address';
+import { secretProblems } from '../unsubscribe/secret';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { DeliveryStopped, UserError } from '../util/errors';
 import { config, println, type CliContext } from './context';
@@ -24,6 +26,8 @@ export interface SendOptions {
   engine?: 'react' | 'mjml';
   resendUnknown?: boolean;
   due?: boolean;
+  correction?: boolean;
+  keepEdition?: boolean;
 }
 
 export function sendCommand(ctx: CliContext): Command {
@@ -34,12 +38,16 @@ export function sendCommand(ctx: CliContext): Command {
     .option('--to <addresses>', 'test send to these comma-separated addresses only ([TEST] subject, no ledger)')
     .option('--dry-run', 'show who would get it; send nothing')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--correction', 'the issue file changed since its send started: the remaining subscribers get the new version (after a finished send: publish the corrected web version and calendars, mailing nobody)')
+    .option('--keep-edition', 'the issue file changed since its send started: finish the send with the version it started with')
     .option('--resend-unknown', 'also resend deliveries whose outcome is unknown (may mail those people twice)')
     .addOption(engineOption())
     .action(async (file: string | undefined, opts: SendOptions) => {
       if (opts.due) {
         if (file !== undefined) throw new UserError(`give either an issue (${file}) or --due, not both`, 2);
-        if (opts.to !== undefined || opts.resendUnknown) throw new UserError('--due cannot be combined with --to or --resend-unknown; send that issue by name instead', 2);
+        if (opts.to !== undefined || opts.resendUnknown || opts.correction || opts.keepEdition) {
+          throw new UserError('--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition; send that issue by name instead', 2);
+        }
         const cfg = config(ctx);
         return sendDue(ctx, cfg, opts, (issueFile) => sendIssue(ctx, cfg, issueFile, opts));
       }
@@ -48,71 +56,158 @@ export function sendCommand(ctx: CliContext): Command {
     });
 }
 
-/** One issue: a test send (--to), a dry run, or the send to the subscribers (begun or resumed). */
+/** One issue: a test send (--to), a dry run, or the send to the subscribers (begun, resumed or corrected). */
 async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendOptions): Promise<void> {
-  const { slug, prepared } = await prepareSend(cfg, path.resolve(ctx.cwd, file), file, opts.engine, DateTime.fromJSDate(ctx.now()));
-  if (opts.to !== undefined) return testSend(ctx, cfg, slug, prepared, opts.to);
+  if (opts.correction && opts.keepEdition) throw new UserError('give either --correction or --keep-edition, not both', 2);
+  if (opts.to !== undefined && (opts.correction || opts.keepEdition)) throw new UserError('--to test-sends the file as it is: it cannot be combined with --correction or --keep-edition', 2);
+  const absolute = path.resolve(ctx.cwd, file);
+  const now = DateTime.fromJSDate(ctx.now());
+  if (opts.to !== undefined) {
+    const { slug, prepared } = await prepareSend(cfg, absolute, file, opts.engine, now);
+    return testSend(ctx, cfg, slug, prepared, opts.to);
+  }
+  // Errors in the file stop here, before the store is opened.
+  loadIssueFile(absolute, cfg.publication.timezone, file);
 
   if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
     throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
   }
+  // A guessable secret lets anyone forge the links this send puts in every inbox.
+  const weak = cfg.env.unsubscribeKeyIsDevelopment ? [] : secretProblems(cfg.env.unsubscribeKeys);
+  if (weak.length) throw new UserError(weak.join('\n'));
   const store = await openStore(cfg, { now: ctx.now });
   try {
     const ledger = store.ledger;
+    const slug = issueSlug(path.basename(absolute));
     const existing = await ledger.findSend(slug);
+    const current = existing ? await store.editions.current(slug) : undefined;
+    // Rendered once, as the send started (same moment for "TODAY", same engine), so that an
+    // unchanged file gives the same bytes and a changed one is told apart.
+    const draft = await draftEdition({
+      config: cfg,
+      file: absolute,
+      display: file,
+      engine: opts.engine ?? (current?.engine as Engine | undefined),
+      viewAt: current ? DateTime.fromISO(current.viewAt, { zone: 'utc' }) : now,
+      stampAt: now,
+    });
+    const changed = current !== undefined && current.contentHash !== draft.content.contentHash;
+    const changes = changed ? describeChanges(current, { ...draft.content, assetPaths: draft.content.assets.map((a) => a.path) }) : [];
     const counts = existing ? await ledger.counts(existing.id) : undefined;
-    const audience = counts ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) : await store.audienceSize();
+    const remaining = counts ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) : await store.audienceSize();
+    const editionName = (n: number) => `edition ${n}`;
 
     if (opts.dryRun) {
-      println(ctx.stdout, `dry run: "${prepared.rendered.subject}" would go to ${audience} subscriber${audience === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
+      println(ctx.stdout, `dry run: "${draft.content.subject}" would go to ${remaining} subscriber${remaining === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
+      if (current && changed) {
+        println(ctx.stdout, `${file} changed since ${editionName(current.number)} of this send:`);
+        for (const line of changes) println(ctx.stdout, `  ${line}`);
+      }
       return;
     }
-    if (existing && counts && audience === 0) {
-      println(ctx.stdout, `${slug} was already sent: ${summary(counts)}. Nothing to do.`);
-      if (counts.unknown > 0) println(ctx.stdout, `${counts.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);
+
+    if (!existing) {
+      if (remaining === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
+      if (opts.correction) println(ctx.stderr, `note: ${slug} has not been sent yet, so there is nothing to correct: this starts its send.`);
+      await confirm(ctx, opts, `Send "${draft.content.subject}" to ${remaining.toLocaleString('en-US')} subscriber${remaining === 1 ? '' : 's'}?`);
+      const begun = await ledger.beginSend({ slug, edition: draft.content, now: ctx.now() });
+      println(ctx.stdout, `${logStamp(ctx)}${editionName(begun.edition.number)} of ${slug} stored; its web version and calendars are published at ${draft.view.urls.web}`);
+      return await deliver(ctx, cfg, store, begun.send, opts);
+    }
+
+    if (remaining === 0) {
+      // The send is over: nobody is left to mail. A changed file can only be published.
+      if (!current || changed) {
+        if (!opts.correction) {
+          const why = current
+            ? `${file} changed after ${slug} was sent (${editionName(current.number)}, ${current.createdAt}):\n${changes.map((l) => `  ${l}`).join('\n')}\n`
+            : `${slug} was sent before this program kept editions, so its web version and calendars are not in the store.\n`;
+          throw new UserError(
+            `${why}` +
+              `Members already have what was sent; nobody is mailed again. To publish the corrected web version and calendars ` +
+              `(a new edition; subscribed calendars update), run: newsletter send ${file} --correction\n` +
+              `To tell members about the correction, write a short correction notice as a new issue file and send that.`,
+          );
+        }
+        const corrected = await ledger.correct(existing.id, draft.content, ctx.now());
+        println(ctx.stdout, `${editionName(corrected.edition.number)} of ${slug} published at ${draft.view.urls.web} (web version and calendars); nobody was mailed.`);
+        return;
+      }
+      println(ctx.stdout, `${slug} was already sent: ${summary(counts!)}. Nothing to do.`);
+      if (counts!.unknown > 0) println(ctx.stdout, `${counts!.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);
       return;
     }
-    if (audience === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
-    await confirm(ctx, opts, `Send "${prepared.rendered.subject}" to ${audience.toLocaleString('en-US')} subscriber${audience === 1 ? '' : 's'}${existing ? ' (resuming)' : ''}?`);
 
-    // Publish what is being sent: the web version and .ics files that the email links to, served
-    // by `newsletter serve` from dist/<issue>/.
-    await buildIssue({ config: cfg, file: path.resolve(ctx.cwd, file), display: file, engine: opts.engine, now: DateTime.fromJSDate(ctx.now()) });
-
-    const transport = createTransport(cfg, slug);
-    const progress = progressReporter(ctx);
-    const controller = new AbortController();
-    const stopSignals = onInterrupt(ctx, controller);
-    let report: CampaignReport;
-    try {
-      report = await runCampaign({
-        config: cfg,
-        ledger,
-        transport,
-        slug,
-        prepared,
-        signal: controller.signal,
-        resendUnknown: opts.resendUnknown,
-        now: ctx.now,
-        onStart: ({ counts: c, interrupted, requeued, contentChanged }) => {
-          if (contentChanged) println(ctx.stderr, 'note: the issue changed since this send started; the subscribers still pending get the new version.');
-          if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
-          if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
-          progress.start(total(c), c, transport.description);
-        },
-        onProgress: (c) => progress.update(c),
-      });
-    } finally {
-      stopSignals();
-      progress.stop();
-      await transport.close();
+    // A send with recipients left.
+    let question = `Send "${current?.subject ?? draft.content.subject}" to ${remaining.toLocaleString('en-US')} subscriber${remaining === 1 ? '' : 's'} (resuming)?`;
+    let correct = !current;
+    if (current && changed) {
+      const listed = changes.map((l) => `  ${l}`).join('\n');
+      if (opts.correction) {
+        question = `Send the correction (${editionName(current.number + 1)}, "${draft.content.subject}") to the ${remaining.toLocaleString('en-US')} subscriber${remaining === 1 ? '' : 's'} who have not got ${editionName(current.number)} yet?`;
+        println(ctx.stdout, `${file} changed since ${editionName(current.number)}:\n${listed}`);
+        correct = true;
+      } else if (opts.keepEdition || opts.due) {
+        // --due never asks and never mixes versions: it finishes what was started, and says so.
+        println(ctx.stderr, `note: ${file} changed since ${editionName(current.number)} of this send; the remaining subscribers get ${editionName(current.number)} as it was started. Changes not sent:\n${listed}`);
+        if (opts.due) println(ctx.stderr, `note: to send the changes to the remaining subscribers instead, run: newsletter send ${file} --correction`);
+      } else {
+        throw new UserError(
+          `${file} changed since this send started (${editionName(current.number)}, ${counts!.sent} already sent):\n${listed}\n` +
+            `Nothing was sent. Choose one:\n` +
+            `  newsletter send ${file} --correction     the ${remaining} remaining get the new version (a new edition; status shows who got which)\n` +
+            `  newsletter send ${file} --keep-edition   finish with ${editionName(current.number)} as it was started`,
+        );
+      }
+    } else if (opts.correction && current) {
+      println(ctx.stderr, `note: ${file} is the same as ${editionName(current.number)}: there is no correction to make; resuming.`);
     }
-    printReport(ctx, slug, report, transport.description);
-    if (report.result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${report.result.reason}. Nothing is lost: run the same command again to resume.`);
-    if (report.result.status === 'interrupted') throw new DeliveryStopped('stopped by Ctrl-C; in-flight messages were recorded. Run the same command again to resume.');
+    await confirm(ctx, opts, question);
+    if (correct) {
+      const corrected = await ledger.correct(existing.id, draft.content, ctx.now());
+      println(ctx.stdout, `${logStamp(ctx)}${editionName(corrected.edition.number)} of ${slug} stored and published at ${draft.view.urls.web}; the ${corrected.moved} remaining subscriber${corrected.moved === 1 ? '' : 's'} get it.`);
+    }
+    return await deliver(ctx, cfg, store, existing, opts);
   } finally {
     await store.close();
   }
+}
+
+/** Without a terminal (cron logs) every line but the final report starts with the time. */
+const logStamp = (ctx: CliContext) => (ctx.stdout.isTTY ? '' : `${ctx.now().toISOString()} `);
+
+/** Delivers a begun send from its stored editions, with progress, and reports. */
+async function deliver(ctx: CliContext, cfg: Config, store: Store, send: SendRecord, opts: SendOptions): Promise<void> {
+  const transport = createTransport(cfg, send.slug);
+  const progress = progressReporter(ctx);
+  const controller = new AbortController();
+  const stopSignals = onInterrupt(ctx, controller);
+  let report: CampaignReport;
+  try {
+    report = await runCampaign({
+      config: cfg,
+      ledger: store.ledger,
+      editions: store.editions,
+      transport,
+      send,
+      signal: controller.signal,
+      resendUnknown: opts.resendUnknown,
+      now: ctx.now,
+      onStart: ({ counts: c, interrupted, requeued }) => {
+        if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
+        if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
+        progress.start(total(c), c, transport.description);
+      },
+      onProgress: (c) => progress.update(c),
+    });
+  } finally {
+    stopSignals();
+    progress.stop();
+    await transport.close();
+  }
+  printReport(ctx, send.slug, report, transport.description);
+  if (report.result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${report.result.reason}. Nothing is lost: run the same command again to resume.`);
+  if (report.result.status === 'interrupted') throw new DeliveryStopped('stopped by Ctrl-C; in-flight messages were recorded. Run the same command again to resume.');
 }
 
 async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Awaited<ReturnType<typeof prepareSend>>['prepared'], list: string): Promise<void> {

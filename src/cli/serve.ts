@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { parsePort, untilStopped } from './server-options';
 import { CONFIG_FILE } from '../config';
+import { secretProblems } from '../unsubscribe/secret';
 import { signingKeyProblems } from '../unsubscribe/token';
 import { UserError } from '../util/errors';
 import { DEFAULT_HOST, DEFAULT_PORT, startPublicServer } from '../web/server';
@@ -25,6 +26,8 @@ export function serveCommand(ctx: CliContext): Command {
       }
       const { errors, warnings } = signingKeyProblems(cfg.env.unsubscribeKeys);
       if (errors.length) throw new UserError(errors.map((e) => `UNSUBSCRIBE_SECRET: ${e}`).join('\n'));
+      const weak = secretProblems(cfg.env.unsubscribeKeys);
+      if (weak.length) throw new UserError(weak.join('\n'));
       for (const w of warnings) println(ctx.stderr, `warning: UNSUBSCRIBE_SECRET: ${w}`);
 
       const server = await startPublicServer({

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import type { FeedbackStore } from '../bounces/store';
+import type { FeedbackCounts, FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
-import type { DeliveryState, Ledger } from '../send/ledger';
+import type { DeliveryCounts, DeliveryState, Ledger } from '../send/ledger';
 import { planDueRun } from '../schedule/due';
 import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
@@ -11,6 +11,8 @@ import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { summary } from './send';
+
+const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
 
 /** How many failed/unknown addresses `status <issue>` lists before saying how many more. */
 const LISTED_PROBLEMS = 50;
@@ -28,7 +30,7 @@ export function statusCommand(ctx: CliContext): Command {
           const sends = await ledger.listSends();
           if (sends.length === 0) println(ctx.stdout, 'no sends yet');
           for (const s of sends) {
-            const state = s.finishedAt ? `finished ${s.finishedAt}` : 'in progress or stopped (run send again to resume)';
+            const state = s.state === 'finished' ? `finished ${s.finishedAt}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
             println(ctx.stdout, `${s.slug}  "${s.subject}"  ${summary(s.counts)}  — ${state}`);
           }
           await printSchedule(ctx, cfg, ledger);
@@ -41,6 +43,19 @@ export function statusCommand(ctx: CliContext): Command {
         println(ctx.stdout, `${slug}  "${send.subject}"`);
         println(ctx.stdout, `  started ${send.createdAt}${send.finishedAt ? `, finished ${send.finishedAt}` : ', not finished'}`);
         println(ctx.stdout, `  ${summary(counts)}`);
+        const editions = await store.editions.history(slug);
+        const feedback = await store.feedback.countsByEdition(send.id);
+        if (editions.length) {
+          println(ctx.stdout, '  editions (who got which):');
+          let accounted = 0;
+          for (const { edition: e, counts: c } of editions) {
+            accounted += total(c);
+            const subject = e.subject === send.subject ? '' : `  "${e.subject}"`;
+            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
+          }
+          const older = total(counts) - accounted;
+          if (older > 0) println(ctx.stdout, `    -  ${older} deliver${older === 1 ? 'y' : 'ies'} from before editions were recorded`);
+        } else println(ctx.stdout, '  no edition stored (sent by an older version): `newsletter send <issue> --correction` publishes one');
         const problems: DeliveryState[] = ['failed', 'unknown', 'pending'];
         const rows = await ledger.listDeliveries(send.id, problems, LISTED_PROBLEMS);
         for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${r.lastReply ?? ''}`.trimEnd());
@@ -51,6 +66,12 @@ export function statusCommand(ctx: CliContext): Command {
         await store.close();
       }
     });
+}
+
+/** An edition's bounces and complaints, after its delivery counts; nothing when none came back. */
+function afterSending(c: FeedbackCounts | undefined): string {
+  if (!c) return '';
+  return `; then ${c.bounced} bounced, ${c.softBounced} soft-bounced, ${c.complained} complained`;
 }
 
 /** Bounces and complaints that came back after the send (`newsletter bounces`, the relay webhooks). */

@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Config, Engine } from '../config';
-import { loadIssueFile } from '../issue/load';
-import { buildView, type IssueView } from '../issue/view';
+import type { IssueView } from '../issue/view';
+import { draftEdition } from '../publish/edition';
 import { composeMessage, prepareIssue } from '../send/message';
 import type { Problem } from '../util/problems';
-import { renderIssue, type Rendered } from './index';
-import { ASSET_FOLDERS, publishedAssets } from './publish';
+import type { Rendered } from './index';
+import { ASSET_FOLDERS } from './publish';
 import { checkRendered } from './quality';
-import { renderWebHtml } from './web';
 
 export interface BuildResult {
   slug: string;
@@ -33,14 +32,13 @@ export const SAMPLE_RECIPIENT = { id: 0, address: 'subscriber@example.org', name
 export async function buildIssue(opts: { config: Config; file: string; display?: string; engine?: Engine; outDir?: string; now?: DateTime }): Promise<BuildResult> {
   const { config } = opts;
   const display = opts.display ?? opts.file;
-  const loaded = loadIssueFile(opts.file, config.publication.timezone, display);
-  const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.now, images: loaded.images });
-  const rendered = await renderIssue(view, engine);
-  const web = await renderWebHtml(view, engine);
+  const now = opts.now ?? DateTime.now();
+  // The same edition `send` stores: the email and the files it publishes, rendered once.
+  const draft = await draftEdition({ config, file: opts.file, display, engine: opts.engine, viewAt: now, stampAt: now });
+  const { slug, view, rendered, loaded } = draft;
   const warnings = [...loaded.problems.filter((p) => p.severity === 'warning'), ...checkRendered(rendered, display)];
 
-  const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', loaded.slug));
+  const outDir = path.resolve(config.root, opts.outDir ?? path.join('dist', slug));
   const prepared = prepareIssue(rendered);
   const sampleUnsubscribe = `${config.publication.site_url}/u/sample`;
   const outputs: Record<string, string | Buffer> = {
@@ -48,15 +46,15 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
     'email.txt': prepared.text({ unsubscribeUrl: sampleUnsubscribe }),
     'message.eml': await composeMessage(prepared, SAMPLE_RECIPIENT, {
       publication: config.publication,
-      slug: loaded.slug,
+      slug,
       unsubscribeUrl: sampleUnsubscribe,
       unsubscribeMailto: config.env.unsubscribeMailto,
     }),
+    ...Object.fromEntries(draft.content.assets.map((a) => [a.path, a.body])),
   };
-  for (const asset of publishedAssets(view, web, loaded.images, opts.now ?? DateTime.now())) outputs[asset.path] = asset.content;
   const files = writeAtomically(outDir, outputs);
   removeStaleFiles(outDir, files);
-  return { slug: loaded.slug, view, rendered, warnings, outDir, files };
+  return { slug, view, rendered, warnings, outDir, files };
 }
 
 function writeAtomically(outDir: string, outputs: Record<string, string | Buffer>): string[] {
@@ -75,7 +73,7 @@ function writeAtomically(outDir: string, outputs: Record<string, string | Buffer
 
 /**
  * An event whose id changed (or that was removed), or a picture no longer used, must not leave
- * its old file behind, where `serve` would still publish it.
+ * its old file behind in dist/, where a static host would still publish it.
  */
 function removeStaleFiles(outDir: string, written: string[]): void {
   const keep = new Set(written);

@@ -69,7 +69,7 @@ export function issueUrls(siteUrl: string, slug: string) {
     weekIcs: `${base}/events.ics`,
     eventIcs: (eventId: string) => `${base}/events/${encodeURIComponent(eventId)}.ics`,
     /** The event's "Add to calendar" page: the one short link the email and the plain text carry. */
-    eventPage: (eventId: string) => `${base}/e/${shortCode(eventId)}`,
+    eventPage: (eventId: string) => `${base}/e/${shortCode(eventId)}.html`,
     /** A published file of the issue (`images/rally.png`). */
     asset: (name: string) => `${base}/${name.split('/').map(encodeURIComponent).join('/')}`,
   };
@@ -79,7 +79,7 @@ export function issueUrls(siteUrl: string, slug: string) {
 const SHORT_CODE_LENGTH = 7;
 
 /**
- * The short name of an event's page (`e/<code>`): derived from the event's stable id, so it
+ * The short name of an event's page (`e/<code>.html`): derived from the event's stable id, so it
  * stays the same in every build and correction, and is short where the id (a date and a title)
  * can run to 70 characters.
  */

@@ -3,8 +3,8 @@ import type { EventView, IssueView } from '../issue/view';
 import { shortCode } from './calendar-links';
 
 /**
- * An event's "Add to calendar" page (`e/<id>` among the issue's published files, at
- * `<site_url>/issues/<issue>/e/<id>`): the one short link the email and the plain text carry per
+ * An event's "Add to calendar" page (`e/<code>.html` among the issue's published files, at
+ * `<site_url>/issues/<issue>/e/<code>.html`): the one short link the email and the plain text carry per
  * event, so neither repeats four calendar links under every event. It offers Google Calendar,
  * Outlook.com, Office 365 and the event's .ics (Apple Calendar, Outlook on the desktop), and
  * leads back to the event in the web version. A static page, the same for everyone: no script,
@@ -24,7 +24,7 @@ export function eventPages(view: IssueView): Record<string, string> {
   return pages;
 }
 
-/** The page's name among the issue's published files: `e/<short code>.html`, served at `e/<short code>`. */
+/** The page's name among the issue's published files, and its address under the issue's web folder: `e/<short code>.html`. */
 export function eventPageAsset(id: string): string {
   return `e/${shortCode(id)}.html`;
 }

@@ -1,32 +1,29 @@
 import type { DateTime } from 'luxon';
 import type { ImageCatalog } from '../issue/images';
 import type { IssueView } from '../issue/view';
+import type { EditionAsset } from '../store/types';
 import { eventPages } from './event-page';
 import { icsFiles } from './ics';
 
 /**
  * What an issue publishes on site_url, under `<site_url>/issues/<issue>/`: each file named by its
- * path in the issue's web folder. `build` writes them into dist/<issue>/ and `serve` answers them.
+ * path there. The edition (src/publish/edition.ts) holds them, `send` stores them, `serve`
+ * answers them from the store and `build` writes them into dist/<issue>/.
  *
- * | name              | served at                     |
- * | web.html          | /issues/<issue>/              |
- * | events.ics        | /issues/<issue>/events.ics    |
- * | events/<id>.ics   | /issues/<issue>/events/<id>.ics |
- * | e/<id>.html       | /issues/<issue>/e/<id>        | (the event's "Add to calendar" page)
- * | images/<name>     | /issues/<issue>/images/<name> | (pictures next to the issue)
+ * | path              |                                                             |
+ * | web.html          | the web version, at /issues/<issue>/                        |
+ * | events.ics        | the week's events                                           |
+ * | events/<id>.ics   | one event                                                   |
+ * | e/<code>.html     | an event's "Add to calendar" page: its short link           |
+ * | images/<name>     | the pictures next to the issue                              |
  */
-export interface PublishedAsset {
-  /** Relative to the issue's web folder: `web.html`, `events/<id>.ics`, `images/rally.png`. */
-  path: string;
-  contentType: string;
-  content: Buffer;
-}
+export type PublishedAsset = EditionAsset;
 
 export function publishedAssets(view: IssueView, web: string, images: ImageCatalog, now: DateTime): PublishedAsset[] {
-  const assets: PublishedAsset[] = [{ path: 'web.html', contentType: HTML, content: Buffer.from(web) }];
-  for (const [path, text] of Object.entries(icsFiles(view, { now }))) assets.push({ path, contentType: ICS, content: Buffer.from(text) });
-  for (const [path, html] of Object.entries(eventPages(view))) assets.push({ path, contentType: HTML, content: Buffer.from(html) });
-  for (const image of images.values()) assets.push({ path: image.asset, contentType: image.contentType, content: image.content });
+  const assets: PublishedAsset[] = [{ path: 'web.html', contentType: HTML, body: Buffer.from(web) }];
+  for (const [path, text] of Object.entries(icsFiles(view, { now }))) assets.push({ path, contentType: ICS, body: Buffer.from(text) });
+  for (const [path, html] of Object.entries(eventPages(view))) assets.push({ path, contentType: HTML, body: Buffer.from(html) });
+  for (const image of images.values()) assets.push({ path: image.asset, contentType: image.contentType, body: image.content });
   return assets;
 }
 

@@ -100,7 +100,9 @@ export async function readSchedule(config: Config, ledger: Ledger, now: Date): P
 export function stateOf(item: Pick<ScheduledIssue, 'sendAt' | 'staleAt' | 'send'>, now: Date): ScheduleState {
   const t = now.getTime();
   if (item.send) {
-    if (item.send.record.finishedAt) return 'sent';
+    // The send's own lifecycle says finished; otherwise a live lease tells a running send from one
+    // that stopped (a process that died leaves `sending` with a lease that runs out).
+    if (item.send.record.state === 'finished') return 'sent';
     return item.send.leaseLive ? 'sending' : 'stopped';
   }
   if (t < item.sendAt.toMillis()) return 'scheduled';

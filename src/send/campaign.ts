@@ -5,7 +5,9 @@ import { signToken, unsubscribeUrl } from '../unsubscribe/token';
 import { verpAddress } from '../bounces/verp';
 import { SendInProgress } from '../util/errors';
 import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
-import { envelopeSender, personalise, type PreparedIssue } from './message';
+import { renderedOf } from '../publish/edition';
+import type { EditionStore } from '../store/types';
+import { envelopeSender, personalise, prepareIssue, type PreparedIssue } from './message';
 import { runDeliveries, type RunnerResult } from './runner';
 import type { Transport } from './transport';
 
@@ -17,19 +19,20 @@ const IN_FLIGHT_PER_CONNECTION = 4;
 export interface CampaignInput {
   config: Config;
   ledger: Ledger;
+  /** Where each delivery's edition is read from: every message is built from its stored edition. */
+  editions: Pick<EditionStore, 'byId'>;
   transport: Transport;
-  slug: string;
-  prepared: PreparedIssue;
+  /** The send to run, begun by `ledger.beginSend`. */
+  send: SendRecord;
   signal: AbortSignal;
   resendUnknown?: boolean;
   now?: () => Date;
-  onStart?: (info: { send: SendRecord; created: boolean; counts: DeliveryCounts; interrupted: number; requeued: number; contentChanged: boolean }) => void;
+  onStart?: (info: { send: SendRecord; counts: DeliveryCounts; interrupted: number; requeued: number }) => void;
   onProgress?: (counts: DeliveryCounts) => void;
 }
 
 export interface CampaignReport {
   send: SendRecord;
-  created: boolean;
   result: RunnerResult;
   counts: DeliveryCounts;
   /** Rows found `sending` from an earlier run that died, now `unknown`. */
@@ -37,36 +40,44 @@ export interface CampaignReport {
   topFailures: { reply: string; count: number }[];
 }
 
-/** The content a send delivers: a change after it started is reported, not silently mixed in. */
-export function contentHash(prepared: PreparedIssue): string {
-  const r = prepared.rendered;
-  return crypto.createHash('sha256').update(r.subject).update('\0').update(r.html).update('\0').update(r.text).digest('hex');
-}
-
 /**
- * One run of an issue's send: start it (freezing the audience) or resume it, hold its lease so no
- * other process sends it at the same time, deliver what is pending, and report.
+ * One run of an issue's send, begun or resumed: hold its lease so no other process sends it at
+ * the same time, deliver what is pending (each message from the edition its delivery points at),
+ * move the send to finished or stopped, and report.
  */
 export async function runCampaign(input: CampaignInput): Promise<CampaignReport> {
-  const { config, ledger, slug } = input;
+  const { config, ledger } = input;
   const now = input.now ?? (() => new Date());
-  const hash = contentHash(input.prepared);
-  const { send, created } = await ledger.beginSend({ slug, subject: input.prepared.rendered.subject, contentHash: hash, now: now() });
-
   const owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
-  await takeLease(ledger, send.id, owner, now());
+  await takeLease(ledger, input.send.id, owner, now());
   const renew = setInterval(() => {
-    void ledger.renewLease(send.id, owner, new Date(now().getTime() + LEASE_TTL_MS)).catch(() => undefined);
+    void ledger.renewLease(input.send.id, owner, new Date(now().getTime() + LEASE_TTL_MS)).catch(() => undefined);
   }, LEASE_TTL_MS / 3);
   renew.unref();
 
   try {
+    // Read again under the lease: another run may have moved it since the caller looked.
+    const send = (await ledger.findSend(input.send.slug)) ?? input.send;
+    const unknownBefore = (await ledger.counts(send.id)).unknown;
+    const resuming = send.state === 'stopped' || (send.state === 'finished' && input.resendUnknown && unknownBefore > 0);
+    if (resuming) await ledger.transitionSend(send.id, send.state, 'sending', now());
     const interrupted = await ledger.markInterruptedUnknown(send.id, now());
     const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
-    const contentChanged = !created && send.contentHash !== hash;
-    input.onStart?.({ send, created, counts: await ledger.counts(send.id), interrupted, requeued, contentChanged });
+    input.onStart?.({ send, counts: await ledger.counts(send.id), interrupted, requeued });
 
     const pub = config.publication;
+    const prepared = new Map<number, Promise<PreparedIssue>>();
+    const editionOf = (id: number): Promise<PreparedIssue> => {
+      let p = prepared.get(id);
+      if (!p) {
+        p = input.editions.byId(id).then((e) => {
+          if (!e) throw new Error(`edition ${id} is not in the store`);
+          return prepareIssue(renderedOf(e));
+        });
+        prepared.set(id, p);
+      }
+      return p;
+    };
     // With BOUNCE_ADDRESS each message's return path names its delivery (VERP), signed.
     const bounceAddress = config.bounces.bounceAddress;
     const from = bounceAddress ? (deliveryId: number) => verpAddress(bounceAddress, deliveryId, config.env.unsubscribeKeys) : envelopeSender(pub);
@@ -81,10 +92,10 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
       retryBaseMs: pub.send.retry_delay_seconds * 1000,
       signal: input.signal,
       now,
-      makeMessage: (d) =>
-        personalise(input.prepared, { id: d.subscriberId, address: d.address, name: d.name }, {
+      makeMessage: async (d) =>
+        personalise(await editionOf(d.editionId), { id: d.subscriberId, address: d.address, name: d.name }, {
           publication: pub,
-          slug,
+          slug: send.slug,
           unsubscribeUrl: unsubscribeUrl(pub.site_url, signToken(config.env.unsubscribeKeys, d.subscriberId)),
           unsubscribeMailto: config.env.unsubscribeMailto,
           dkim: config.env.dkim,
@@ -92,11 +103,13 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
       onProgress: input.onProgress ? () => void ledger.counts(send.id).then(input.onProgress) : undefined,
     });
     const counts = await ledger.counts(send.id);
-    if (result.status === 'done' && counts.pending === 0 && counts.sending === 0) await ledger.finishSend(send.id, now());
-    return { send, created, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
+    const state = (await ledger.findSend(send.slug))!.state;
+    const next = result.status === 'done' && counts.pending === 0 && counts.sending === 0 ? 'finished' : 'stopped';
+    if (state !== next) await ledger.transitionSend(send.id, state, next, now());
+    return { send: { ...send, state: next }, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
   } finally {
     clearInterval(renew);
-    await ledger.releaseLease(send.id, owner);
+    await ledger.releaseLease(input.send.id, owner);
   }
 }
 

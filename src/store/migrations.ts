@@ -85,6 +85,61 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    description: 'editions (what each send published and mailed) and the send lifecycle',
+    sql: `
+      -- One per rendering of an issue that was mailed or published, numbered 1, 2, … per send.
+      -- Never updated: a correction is a new edition. html and text keep their per-recipient
+      -- placeholders; every message of the edition is built from these bytes.
+      CREATE TABLE editions (
+        id           INTEGER PRIMARY KEY,
+        send_id      INTEGER NOT NULL REFERENCES sends (id) ON DELETE CASCADE,
+        number       INTEGER NOT NULL CHECK (number >= 1),
+        subject      TEXT NOT NULL,
+        preheader    TEXT,
+        title        TEXT NOT NULL,
+        html         TEXT NOT NULL,
+        text         TEXT NOT NULL,
+        engine       TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        -- the moment the view was computed for ("TODAY" labels), kept so a comparison renders alike
+        view_at      TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        UNIQUE (send_id, number)
+      );
+
+      -- The files an edition publishes under /issues/<slug>/: web.html, events.ics,
+      -- events/<id>.ics, and whatever else a later version adds, each with its content type.
+      CREATE TABLE edition_assets (
+        edition_id   INTEGER NOT NULL REFERENCES editions (id) ON DELETE CASCADE,
+        path         TEXT NOT NULL CHECK (length(path) BETWEEN 1 AND 200 AND path NOT LIKE '/%' AND path NOT LIKE '%..%'),
+        content_type TEXT NOT NULL,
+        body         BLOB NOT NULL,
+        PRIMARY KEY (edition_id, path)
+      ) WITHOUT ROWID;
+
+      -- The edition a delivery was (or will be) sent from. NULL only for deliveries made before
+      -- editions were recorded.
+      ALTER TABLE deliveries ADD COLUMN edition_id INTEGER REFERENCES editions (id);
+      CREATE INDEX deliveries_by_edition ON deliveries (edition_id, state);
+
+      -- The send's lifecycle (src/send/ledger.ts SEND_TRANSITIONS): version 2 wrote 'sending' and
+      -- 'done'. SQLite cannot add a CHECK to an existing table, so triggers hold the rule.
+      UPDATE sends SET state = 'finished' WHERE state = 'done';
+      UPDATE sends SET state = 'stopped' WHERE state NOT IN ('sending', 'stopped', 'finished');
+      CREATE TRIGGER sends_state_insert BEFORE INSERT ON sends
+        WHEN NEW.state NOT IN ('sending', 'stopped', 'finished')
+        BEGIN SELECT RAISE(ABORT, 'sends.state must be sending, stopped or finished'); END;
+      CREATE TRIGGER sends_state_update BEFORE UPDATE OF state ON sends
+        WHEN NEW.state NOT IN ('sending', 'stopped', 'finished')
+        BEGIN SELECT RAISE(ABORT, 'sends.state must be sending, stopped or finished'); END;
+      CREATE TRIGGER editions_immutable BEFORE UPDATE ON editions
+        BEGIN SELECT RAISE(ABORT, 'an edition is never changed: a correction is a new edition'); END;
+      CREATE TRIGGER edition_assets_immutable BEFORE UPDATE ON edition_assets
+        BEGIN SELECT RAISE(ABORT, 'an edition is never changed: a correction is a new edition'); END;
+    `,
+  },
+  {
     version: 4,
     description: 'mailbox ids that outlive subscribers, subscription events (consent, resubscribe), signups, normalised address keys',
     sql: `

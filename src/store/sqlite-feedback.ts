@@ -103,6 +103,21 @@ export class SqliteFeedbackStore implements FeedbackStore {
     return counts;
   }
 
+  async countsByEdition(sendId: number): Promise<Map<number | null, FeedbackCounts>> {
+    const out = new Map<number | null, FeedbackCounts>();
+    const rows = this.stmt<[number], { edition_id: number | null; feedback: DeliveryFeedback; n: number }>(
+      'SELECT edition_id, feedback, count(*) AS n FROM deliveries WHERE send_id = ? AND feedback IS NOT NULL GROUP BY edition_id, feedback',
+    ).all(sendId);
+    for (const r of rows) {
+      const c = out.get(r.edition_id) ?? { bounced: 0, softBounced: 0, complained: 0 };
+      if (r.feedback === 'bounced') c.bounced = r.n;
+      else if (r.feedback === 'soft_bounced') c.softBounced = r.n;
+      else c.complained = r.n;
+      out.set(r.edition_id, c);
+    }
+    return out;
+  }
+
   async list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]> {
     return this.stmt<[number, number], { address: string; feedback: DeliveryFeedback; detail: string | null }>(
       `SELECT d.address, d.feedback,

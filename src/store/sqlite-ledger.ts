@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import type { Database, Statement } from 'better-sqlite3';
+import type { Edition, EditionContent } from './types';
+import { insertEdition, type SqliteEditionStore } from './sqlite-editions';
 import {
+  canSendTransition,
   canTransition,
   DELIVERY_STATES,
   type ClaimedDelivery,
@@ -10,6 +13,7 @@ import {
   type Ledger,
   type Outcome,
   type SendRecord,
+  type SendState,
 } from '../send/ledger';
 
 interface SendRow {
@@ -17,11 +21,12 @@ interface SendRow {
   slug: string;
   subject: string;
   content_hash: string;
+  state: SendState;
   created_at: string;
   finished_at: string | null;
 }
 
-const SEND_COLUMNS = 'id, slug, subject, content_hash, created_at, finished_at';
+const SEND_COLUMNS = 'id, slug, subject, content_hash, state, created_at, finished_at';
 const iso = (d: Date) => d.toISOString();
 
 /**
@@ -32,7 +37,10 @@ const iso = (d: Date) => d.toISOString();
 export class SqliteLedger implements Ledger {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly editions: SqliteEditionStore,
+  ) {}
 
   private stmt<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
     let s = this.statements.get(sql);
@@ -71,28 +79,57 @@ export class SqliteLedger implements Ledger {
     return row && toSend(row);
   }
 
-  async beginSend(input: { slug: string; subject: string; contentHash: string; now: Date }): Promise<{ send: SendRecord; created: boolean }> {
-    return this.db
+  async beginSend(input: { slug: string; edition: EditionContent; now: Date }): Promise<{ send: SendRecord; created: boolean; edition: Edition }> {
+    const { send, created, editionId } = this.db
       .transaction(() => {
         const now = iso(input.now);
         const inserted = this.stmt(
           `INSERT INTO sends (slug, content_hash, subject, state, created_at, started_at) VALUES (?, ?, ?, 'sending', ?, ?)
            ON CONFLICT (slug) DO NOTHING`,
-        ).run(input.slug, input.contentHash, input.subject, now, now);
+        ).run(input.slug, input.edition.contentHash, input.edition.subject, now, now);
         const row = this.stmt<[string], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends WHERE slug = ?`).get(input.slug)!;
-        if (inserted.changes === 1) {
-          // The audience is frozen here: active subscribers minus suppressions, one row each.
-          this.stmt(
-            `INSERT INTO deliveries (send_id, subscriber_id, address, state, attempts, next_attempt_at, created_at, updated_at)
-             SELECT ?, s.id, s.email, 'pending', 0, ?, ?, ?
-             FROM subscribers s
-             WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = s.email_key)
-             ORDER BY s.id`,
-          ).run(row.id, now, now, now);
+        if (inserted.changes !== 1) {
+          const current = this.stmt<[number], { id: number }>('SELECT id FROM editions WHERE send_id = ? ORDER BY number DESC LIMIT 1').get(row.id);
+          // A send recorded before editions were: this rendering becomes its first edition.
+          const id = current?.id ?? insertEdition(this.db, row.id, input.edition, input.now);
+          if (!current) this.stmt("UPDATE deliveries SET edition_id = ? WHERE send_id = ? AND state = 'pending' AND edition_id IS NULL").run(id, row.id);
+          return { send: toSend(row), created: false, editionId: id };
         }
-        return { send: toSend(row), created: inserted.changes === 1 };
+        const editionId = insertEdition(this.db, row.id, input.edition, input.now);
+        // The audience is frozen here: active subscribers minus suppressions, one row each.
+        this.stmt(
+          `INSERT INTO deliveries (send_id, subscriber_id, address, state, attempts, next_attempt_at, created_at, updated_at, edition_id)
+           SELECT ?, s.id, s.email, 'pending', 0, ?, ?, ?, ?
+           FROM subscribers s
+           WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = s.email_key)
+           ORDER BY s.id`,
+        ).run(row.id, now, now, now, editionId);
+        return { send: toSend(row), created: true, editionId };
       })
       .immediate();
+    return { send, created, edition: (await this.editions.byId(editionId))! };
+  }
+
+  async correct(sendId: number, edition: EditionContent, now: Date): Promise<{ edition: Edition; moved: number }> {
+    const { editionId, moved } = this.db
+      .transaction(() => {
+        const editionId = insertEdition(this.db, sendId, edition, now);
+        // Only deliveries not yet handed over: a row `sending` is on the wire with the old bytes.
+        const moved = this.stmt("UPDATE deliveries SET edition_id = ?, updated_at = ? WHERE send_id = ? AND state = 'pending'").run(editionId, iso(now), sendId).changes;
+        return { editionId, moved };
+      })
+      .immediate();
+    return { edition: (await this.editions.byId(editionId))!, moved };
+  }
+
+  async transitionSend(sendId: number, from: SendState, to: SendState, now: Date): Promise<void> {
+    if (!canSendTransition(from, to)) throw new Error(`send ${sendId}: ${from} → ${to} is not an allowed move`);
+    const info = this.stmt(
+      `UPDATE sends SET state = @to,
+         finished_at = CASE WHEN @to = 'finished' THEN @now ELSE NULL END
+       WHERE id = @sendId AND state = @from`,
+    ).run({ sendId, from, to, now: iso(now) });
+    if (info.changes !== 1) throw new Error(`send ${sendId} was not ${from} when moving it to ${to}`);
   }
 
   async acquireLease(sendId: number, owner: string, until: Date, now: Date): Promise<boolean> {
@@ -121,8 +158,13 @@ export class SqliteLedger implements Ledger {
 
   async requeueUnknown(sendId: number, now: Date): Promise<number> {
     return this.db.transaction(() => {
-      this.stmt("UPDATE sends SET state = 'sending', finished_at = NULL WHERE id = ?").run(sendId);
-      return this.transitionAll(sendId, 'unknown', 'pending', now, 'queued again by --resend-unknown', now);
+      const n = this.transitionAll(sendId, 'unknown', 'pending', now, 'queued again by --resend-unknown', now);
+      // Unknown since before editions were recorded: they get the send's current edition.
+      this.stmt(
+        `UPDATE deliveries SET edition_id = (SELECT id FROM editions WHERE send_id = @sendId ORDER BY number DESC LIMIT 1)
+         WHERE send_id = @sendId AND state = 'pending' AND edition_id IS NULL`,
+      ).run({ sendId });
+      return n;
     })();
   }
 
@@ -161,11 +203,11 @@ export class SqliteLedger implements Ledger {
   private walPath: string | null | undefined;
 
   private claimRows(sendId: number, limit: number, now: Date): ClaimedDelivery[] {
-    type Candidate = { id: number; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
+    type Candidate = { id: number; edition_id: number | null; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
     return this.db
       .transaction(() => {
         const candidates = this.stmt<[number, string, number], Candidate>(
-          `SELECT d.id, d.subscriber_id, d.address, d.attempts, s.name, s.status, p.reason AS suppressed
+          `SELECT d.id, d.edition_id, d.subscriber_id, d.address, d.attempts, s.name, s.status, p.reason AS suppressed
            FROM deliveries d
            LEFT JOIN subscribers s ON s.id = d.subscriber_id
            LEFT JOIN suppressions p ON p.address = s.email_key
@@ -181,8 +223,9 @@ export class SqliteLedger implements Ledger {
             this.transition(c.id, 'pending', 'skipped', now, { reply: `skipped: ${why} during the send` });
             continue;
           }
+          if (c.edition_id === null) throw new Error(`delivery ${c.id} has no edition to be sent from`);
           this.transition(c.id, 'pending', 'sending', now, { attempt: true });
-          claimed.push({ id: c.id, subscriberId: c.subscriber_id, address: c.address, name: c.name, attempts: c.attempts + 1 });
+          claimed.push({ id: c.id, editionId: c.edition_id, subscriberId: c.subscriber_id, address: c.address, name: c.name, attempts: c.attempts + 1 });
         }
         return claimed;
       })
@@ -256,10 +299,6 @@ export class SqliteLedger implements Ledger {
     ).all(sendId, limit);
   }
 
-  async finishSend(sendId: number, now: Date): Promise<void> {
-    this.stmt("UPDATE sends SET state = 'done', finished_at = ? WHERE id = ?").run(iso(now), sendId);
-  }
-
   async listSends(): Promise<(SendRecord & { counts: DeliveryCounts })[]> {
     const rows = this.stmt<[], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends ORDER BY slug DESC`).all();
     return Promise.all(rows.map(async (r) => ({ ...toSend(r), counts: await this.counts(r.id) })));
@@ -291,5 +330,5 @@ async function syncFile(file: string): Promise<void> {
 }
 
 function toSend(row: SendRow): SendRecord {
-  return { id: row.id, slug: row.slug, subject: row.subject, contentHash: row.content_hash, createdAt: row.created_at, finishedAt: row.finished_at };
+  return { id: row.id, slug: row.slug, subject: row.subject, contentHash: row.content_hash, state: row.state, createdAt: row.created_at, finishedAt: row.finished_at };
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { UserError } from '../util/errors';
 import { migrate, type Migration, MIGRATIONS } from './migrations';
 import { storeError } from './sqlite-errors';
+import { SqliteEditionStore } from './sqlite-editions';
 import { SqliteFeedbackStore } from './sqlite-feedback';
 import { SqliteLedger } from './sqlite-ledger';
 import { SqliteSubscriberStore } from './sqlite-subscribers';
@@ -31,6 +32,7 @@ export interface SqliteOptions {
 export class SqliteStore implements Store {
   readonly subscribers: SqliteSubscriberStore;
   readonly ledger: SqliteLedger;
+  readonly editions: SqliteEditionStore;
   readonly feedback: SqliteFeedbackStore;
 
   /** Public to the other SQLite parts of the store (the send ledger); callers use the interfaces. */
@@ -40,7 +42,8 @@ export class SqliteStore implements Store {
     readonly now: () => Date,
   ) {
     this.subscribers = new SqliteSubscriberStore(db, location, now);
-    this.ledger = new SqliteLedger(db);
+    this.editions = new SqliteEditionStore(db);
+    this.ledger = new SqliteLedger(db, this.editions);
     this.feedback = new SqliteFeedbackStore(db);
   }
 

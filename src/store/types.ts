@@ -1,5 +1,5 @@
 import type { FeedbackStore } from '../bounces/store';
-import type { Ledger } from '../send/ledger';
+import type { DeliveryCounts, Ledger } from '../send/ledger';
 import type { Address } from '../subscribers/address';
 
 /**
@@ -162,11 +162,89 @@ export interface SubscriberStore {
   beginImport(): Promise<SubscriberImport>;
 }
 
+/**
+ * One file an edition publishes under /issues/<slug>/, by its path there: `web.html`,
+ * `events.ics`, `events/<id>.ics`, or anything a later version adds (images, pages). Adding a
+ * kind of file is adding assets; the store's schema does not change.
+ */
+export interface EditionAsset {
+  /** Relative, `/`-separated, no `..`: see isAssetPath. */
+  path: string;
+  /** The Content-Type it is served with, e.g. `text/calendar; charset=utf-8`. */
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * What an edition holds: the issue rendered once, as it is mailed (html and text with their
+ * per-recipient placeholders) and published (the assets).
+ */
+export interface EditionContent {
+  subject: string;
+  preheader: string | null;
+  /** The issue's title (the archive and the feed show it beside the subject). */
+  title: string;
+  html: string;
+  text: string;
+  engine: string;
+  /** sha256 of subject, html and text: tells whether a rendering of the file is this edition. */
+  contentHash: string;
+  /**
+   * The moment the issue's view was computed for (its "TODAY" labels when the issue has no
+   * send_at): a later rendering for comparison uses the same moment.
+   */
+  viewAt: string;
+  assets: EditionAsset[];
+}
+
+/** A stored edition: immutable; a correction is a new edition with the next number. */
+export interface Edition extends Omit<EditionContent, 'assets'> {
+  id: number;
+  sendId: number;
+  slug: string;
+  /** 1 for the edition a send started with, 2 for its first correction, … */
+  number: number;
+  /** ISO 8601, UTC: when it was stored. */
+  createdAt: string;
+  /** Paths of its assets (the bodies are read with `asset`). */
+  assetPaths: string[];
+}
+
+/** `status <issue>`: an edition and what its deliveries did. */
+export interface EditionHistoryEntry {
+  edition: Edition;
+  /** Deliveries pointing at this edition, by state. */
+  counts: DeliveryCounts;
+}
+
+/** What the public pages list: the current (newest) edition of each issue whose send started. */
+export interface PublishedIssue {
+  slug: string;
+  /** When the send started (the issue's date in the archive and the feed). */
+  sentAt: string;
+  edition: Edition;
+}
+
+/** Reading and adding editions. Adding happens inside the ledger's transactions (beginSend, correct). */
+export interface EditionStore {
+  byId(id: number): Promise<Edition | undefined>;
+  /** The newest edition of the issue's send: what the web version and calendars show. */
+  current(slug: string): Promise<Edition | undefined>;
+  /** Every edition of the issue, oldest first, with the deliveries of each. */
+  history(slug: string): Promise<EditionHistoryEntry[]>;
+  /** One file of an edition; undefined when it has none by that path. */
+  asset(editionId: number, path: string): Promise<EditionAsset | undefined>;
+  /** The current edition of every issue whose send started, newest send first. */
+  published(opts?: { limit?: number }): Promise<PublishedIssue[]>;
+}
+
 /** The whole store; the send ledger joins `subscribers` here. */
 export interface Store {
   readonly subscribers: SubscriberStore;
   /** Sends and deliveries, as the campaign runner needs them. */
   readonly ledger: Ledger;
+  /** What each send mailed and published. */
+  readonly editions: EditionStore;
   /** Bounces and complaints: what happened to deliveries after they were sent. */
   readonly feedback: FeedbackStore;
   /** How many subscribers a send started now would go to: active, minus suppressions. */
@@ -174,4 +252,9 @@ export interface Store {
   /** Where the data lives, for messages (a file path for SQLite). */
   readonly location: string;
   close(): Promise<void>;
+}
+
+/** A path an edition may publish a file at: plain segments of letters, digits, `.`, `_`, `-`. */
+export function isAssetPath(path: string): boolean {
+  return path.length > 0 && path.length <= 200 && path.split('/').every((seg) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(seg) && !seg.includes('..'));
 }

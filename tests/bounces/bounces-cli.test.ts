@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verpAddress } from '../../src/bounces/verp';
-import { runCli } from '../helpers/cli';
+import { REPO_ROOT, runCli } from '../helpers/cli';
 import { makeSendProject, SECRET, send, type SendProject } from '../helpers/send-project';
 import { fixture } from './fixtures';
 
@@ -112,11 +113,47 @@ describe('newsletter bounces', () => {
 
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env, now: new Date() });
     expect(status.stdout).toContain('after sending: 2 bounced, 1 soft-bounced, 1 complained');
+    // Per edition: who got which edition, and what came back from each.
+    expect(status.stdout).toMatch(/^ {4}1 {2}\S+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
     expect(status.stdout).toContain(`  bounced      ${a.address}  5.1.1 bad destination mailbox address: 550 5.1.1 <${a.address}>: Recipient address rejected: User unknown in virtual mailbox table\n`);
     expect(status.stdout).toContain(`  complained   ${c.address}  abuse report (ARF Feedback-Type: abuse)\n`);
     expect(status.stdout).toContain(`  soft_bounced ${f.address}  5.2.2 mailbox full (treated as soft: mailbox full): 552 5.2.2`);
     const listed = await runCli(['subscribers', 'list', '--status', 'bounced', '--plain'], { cwd: project.dir, env });
     expect(listed.stdout).toBe(`${a.address}\n${b.address}\n`);
+  });
+
+  test('--stdin in a real process, as a Postfix pipe or an /etc/aliases "|command" runs it: exit 0, one line', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[3]!;
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'newsletter.js'), 'bounces', '--stdin', '--recipient', verpAddress(BOUNCE_ADDRESS, d.id, KEYS)], {
+      cwd: project.dir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    // Postfix's pipe(8) writes the message with a "From " line first unless flags say otherwise.
+    child.stdin.end(Buffer.concat([Buffer.from('From MAILER-DAEMON  Mon Mar 22 14:03:12 2021\n'), fixture('exim-dsn.eml', { to: BOUNCE_ADDRESS, rcpt: d.address, msgid: d.message_id })]));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain(`${d.address} (2021-03-22, by return path): 5.0.0 mailbox unavailable: 550 No such user here — hard bounce: suppressed`);
+    expect(state(db()).suppressions).toEqual([{ address: d.address, reason: 'bounced' }]);
+  });
+
+  test('escape sequences and bidi overrides in a report never reach the terminal or the store', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[4]!;
+    const raw = reportFor('postfix-user-unknown.eml', d)
+      .toString('latin1')
+      .replace('Diagnostic-Code: smtp; 550 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 \x1b[2J\x1b]0;pwned\x07 \u202egro.elpmaxe')
+      .replace('Final-Recipient: rfc822; ', 'Final-Recipient: rfc822; \x1b[31m');
+    const r = await cli(env, ['--stdin'], Buffer.from(raw, 'utf8'));
+    expect(r.stdout).toContain('hard bounce: suppressed');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    const database = db();
+    const details = database.prepare('SELECT detail FROM feedback_reports').pluck().all() as string[];
+    database.close();
+    expect(details.join('')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
   });
 
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {
@@ -134,6 +171,18 @@ describe('newsletter bounces', () => {
     const r = await cli(env, ['--stdin'], raw);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`standard input: unmatched: return path ${forged} has no valid signature (forged or damaged): not applied`);
+    expect(state(db()).suppressions).toEqual([]);
+  });
+
+  test('a report delivered to a forged return path is refused even if its returned headers carry a valid one', async () => {
+    const { env, db } = fresh();
+    const d = deliveries[1]!;
+    const forged = `bounces+${deliveries[2]!.id}-0000000000000000@example.org`;
+    const raw = fixture('postfix-user-unknown.eml', { to: forged, rcpt: d.address, msgid: d.message_id, returnPath: verpAddress(BOUNCE_ADDRESS, d.id, KEYS) });
+    const r = await cli(env, ['--stdin'], raw);
+    expect(r.stdout).toContain(`unmatched: return path ${forged} has no valid signature`);
+    const twoIds = fixture('postfix-user-unknown.eml', { to: verpAddress(BOUNCE_ADDRESS, deliveries[2]!.id, KEYS), rcpt: d.address, msgid: d.message_id, returnPath: verpAddress(BOUNCE_ADDRESS, d.id, KEYS) });
+    expect((await cli(env, ['--stdin'], twoIds)).stdout).toContain(`unmatched: return paths name different deliveries (${deliveries[2]!.id}, ${d.id}): not applied`);
     expect(state(db()).suppressions).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { canRecordFeedback, decide, FEEDBACK_TRANSITIONS, type DeliveryFeedback 
 import { readVerp, verpAddress } from '../../src/bounces/verp';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite';
 import { checkAddress, type Address } from '../../src/subscribers/address';
+import { testEdition } from '../helpers/edition';
 
 const policy = { limit: 3, windowDays: 30 };
 
@@ -92,7 +93,7 @@ describe('soft bounces on a real store', () => {
 
   /** A send of `slug` made `daysAgo` days before `now`, delivered to everyone. */
   async function sendAt(slug: string, at: Date): Promise<Map<string, number>> {
-    const { send } = await store.ledger.beginSend({ slug, subject: 's', contentHash: 'h', now: at });
+    const { send } = await store.ledger.beginSend({ slug, edition: testEdition(), now: at });
     const claimed = await store.ledger.claim(send.id, 10, at);
     await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${slug}.${c.id}@example.org>` } })), at);
     return new Map(claimed.map((c) => [c.address, c.id]));

@@ -46,6 +46,13 @@ describe('reading reports by the standards (RFC 3464 DSN, RFC 5965 ARF, RFC 3834
     expect(report.feedback).toEqual({ type: 'abuse', originalRcptTo: values.rcpt, originalMailFrom: values.to });
   });
 
+  it('takes the failed addresses from X-Failed-Recipients when the delivery-status part is empty (Google Groups)', async () => {
+    const raw = fixture('gmail-over-quota.eml', values).toString('latin1');
+    const emptied = raw.replace(/Final-Recipient:[\s\S]*?Last-Attempt-Date: [^\r]*\r\n/, '');
+    const report = await parseReport(Buffer.from(emptied, 'latin1'));
+    expect(classifyReport(report).map((f) => [f.kind, f.recipient])).toEqual([['soft', values.rcpt]]);
+  });
+
   it('decodes a base64 delivery-status part', async () => {
     const raw = fixture('postfix-user-unknown.eml', values).toString('latin1');
     const status = /Reporting-MTA:[\s\S]*?\r\n\r\n--4XyZ/.exec(raw)![0].replace(/\r\n\r\n--4XyZ$/, '');

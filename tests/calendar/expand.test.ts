@@ -252,3 +252,20 @@ describe('what other exporters write', () => {
     ]);
   });
 });
+
+describe('broken feeds', () => {
+  it('one event ical.js cannot read is left out with a note; the others stay', () => {
+    const r = week(cal(['UID:bad@test', 'SUMMARY:Broken', 'DTSTART:2021110'], ['UID:ok@test', 'SUMMARY:Fine', 'DTSTART:20211102T170000Z']), '2021-11-01');
+    expect(r.events.map((e) => e.title)).toEqual(['Fine']);
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]).toMatch(/^test\.ics: "Broken" could not be read \(.+\); it was left out$/);
+  });
+
+  it('two events with one UID (an exporter that reuses it) are both kept, told apart by date', () => {
+    const r = week(cal(['UID:same@test', 'SUMMARY:First', 'DTSTART:20211102T170000Z'], ['UID:same@test', 'SUMMARY:Second', 'DTSTART:20211104T170000Z']), '2021-11-01');
+    expect(r.events.map((e) => [e.title, e.instance ?? null])).toEqual([
+      ['First', null],
+      ['Second', '2021-11-04'],
+    ]);
+  });
+});

@@ -1,4 +1,6 @@
-import { descriptionToMarkdown, eventIdFor, looksLikeStreetAddress, mapLocation, subjectFrom, toIssueEvent } from '../../src/calendar';
+import { DateTime } from 'luxon';
+import { descriptionToMarkdown, eventIdFor, issueFromCalendar, looksLikeStreetAddress, mapLocation, subjectFrom, toIssueEvent } from '../../src/calendar';
+import { checkIssueSource } from '../../src/issue/load';
 import type { CalendarEvent } from '../../src/calendar/expand';
 import { renderMarkdown } from '../../src/render/markdown';
 
@@ -157,5 +159,15 @@ describe('subject', () => {
   ])('$want', ({ titles, want }) => {
     expect(subjectFrom(titles)).toBe(want);
     expect(subjectFrom(titles).length).toBeLessThanOrEqual(78);
+  });
+});
+
+describe('the written issue', () => {
+  it('gives two events with the same id distinct ids, so the file still passes check', () => {
+    const e: CalendarEvent = { source: 'a.ics', uid: 'u@x', title: 'T', start: '2021-11-02T19:00', allDay: false, descriptionIsHtml: false, cancelled: false, private: false };
+    const yaml = issueFromCalendar({ week: DateTime.fromISO('2021-11-01'), sources: ['a.ics'], events: [e, { ...e, title: 'U' }], readAt: DateTime.fromISO('2021-10-29T17:00:00Z') });
+    const checked = checkIssueSource('issues/2021-11-01.yaml', yaml, 'America/Los_Angeles');
+    expect(checked.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(checked.issue!.sections![0]!.events.map((x) => x.id)).toEqual([eventIdFor('u@x'), `${eventIdFor('u@x')}-2`]);
   });
 });

@@ -171,3 +171,21 @@ describe('new --from failures write nothing', () => {
     expect(fs.existsSync(path.join(dir, 'issues/2030-01-07.yaml'))).toBe(false);
   });
 });
+
+describe('hostile text in a feed', () => {
+  it('round-trips through the YAML file as text, and cannot add a per-member placeholder', async () => {
+    const titles = ['key: value # not a comment', '- not a list', '!!js/function x', '*alias', '&anchor x', '{a: b}', "'quoted", '"double', '@at', '`tick', '%x', '? q', 'null', 'yes', '0x1F', '2021-11-02'];
+    const events = titles.map((t, i) => ['BEGIN:VEVENT', `UID:h${i}@test`, `SUMMARY:${t.replace(/,/g, '\\,')}`, `DTSTART:202111${String(2 + (i % 5)).padStart(2, '0')}T17${String(i).padStart(2, '0')}00Z`, 'END:VEVENT'].join('\r\n'));
+    events.push(['BEGIN:VEVENT', 'UID:u@test', 'SUMMARY:Click %%UNSUBSCRIBE_URL%%', 'DTSTART:20211103T170000Z', 'DESCRIPTION:---\\n...\\n%%UNSUBSCRIBE_URL%%', 'END:VEVENT'].join('\r\n'));
+    const dir = makeProject({ 'hostile.ics': `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n${events.join('\r\n')}\r\nEND:VCALENDAR\r\n` });
+    expect((await newIssue(dir, '2021-11-01', 'hostile.ics')).code).toBe(0);
+    const check = await runCli(['check', 'issues/2021-11-01.yaml'], { cwd: dir, now: NOW });
+    expect(check.stderr).toBe('');
+    const build = await runCli(['build', 'issues/2021-11-01.yaml', '--out', 'out'], { cwd: dir, now: NOW });
+    expect(build.code).toBe(0);
+    const text = fs.readFileSync(path.join(dir, 'out/email.txt'), 'utf8');
+    for (const t of titles) expect(text).toContain(t);
+    expect(text).toContain('Click % %UNSUBSCRIBE_URL% %');
+    expect(fs.readFileSync(path.join(dir, 'issues/2021-11-01.yaml'), 'utf8')).not.toContain('%%');
+  });
+});

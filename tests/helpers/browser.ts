@@ -31,8 +31,8 @@ export async function serveAssets(page: Page, webUrl: string, assets: readonly P
     const url = route.request().url();
     if (!url.startsWith(webUrl)) return route.abort();
     const name = url.slice(webUrl.length).split(/[?#]/)[0]!;
-    const asset = assets.find((a) => a.path === (name === '' ? 'web.html' : name) || a.path === `${name}.html`);
+    const asset = assets.find((a) => a.path === (name === '' ? 'web.html' : name));
     if (!asset) return route.fulfill({ status: 404, body: '' });
-    return route.fulfill({ status: 200, body: asset.content, contentType: asset.contentType });
+    return route.fulfill({ status: 200, body: asset.body, contentType: asset.contentType });
   });
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeProject, runCli } from './cli';
 
-export const SECRET = 'k1:test-secret-for-unsubscribe-links';
+// 32 random bytes: send refuses guessable secrets.
+export const SECRET = 'k1:-Lqwt9zGq0ICj0TYgSdVjGp1IhPe9sCAnLFDHwnEpfA';
 
 export interface SendProject {
   dir: string;

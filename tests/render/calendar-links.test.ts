@@ -64,7 +64,7 @@ function htmlHrefs(html: string, startsWith: string): string[] {
 function eventPage(built: Built, link: string, slug: string): string {
   const prefix = `${SITE}/issues/${slug}/e/`;
   expect(link.startsWith(prefix)).toBe(true);
-  return fs.readFileSync(path.join(built.out, 'e', `${link.slice(prefix.length)}.html`), 'utf8');
+  return fs.readFileSync(path.join(built.out, 'e', link.slice(prefix.length)), 'utf8');
 }
 
 /** The event page's link for a calendar (Google, Outlook.com, Office 365, .ics), by its label. */

@@ -47,12 +47,12 @@ describe.each(['react', 'mjml'])('web version of the seed issue (%s engine)', (e
 
   it('keeps the calendar links of every event and of the week', () => {
     // One "Add to calendar" page per event; the headline event keeps its direct Google and .ics links.
-    expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+"/g)).toHaveLength(5);
+    expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+\.html"/g)).toHaveLength(5);
     expect(web.match(/href="https:\/\/calendar\.google\.com\//g)).toHaveLength(1);
     expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/[a-z0-9-]+\.ics"/g)).toHaveLength(1);
     expect(web).toContain('href="https://news.example.org/issues/2021-03-22/events.ics"');
-    for (const page of web.match(/https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+/g)!) {
-      expect(fs.existsSync(path.join(out, 'e', `${page.split('/').pop()}.html`))).toBe(true);
+    for (const page of web.match(/https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+\.html/g)!) {
+      expect(fs.existsSync(path.join(out, 'e', page.split('/').pop()!))).toBe(true);
     }
   });
 

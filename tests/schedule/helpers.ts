@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { loadConfig } from '../../src/config';
+import { draftEdition } from '../../src/publish/edition';
 import { openStore } from '../../src/store';
 import { runCli } from '../helpers/cli';
 import type { SendProject } from '../helpers/send-project';
@@ -59,7 +60,9 @@ export function outbox(project: SendProject, slug: string): string[] {
 export async function beginSendDirectly(project: SendProject, at: Date, delivered: number, lease?: { owner: string; until: Date }): Promise<void> {
   const store = await openStore(loadConfig(project.dir, project.env), { now: () => at });
   try {
-    const { send } = await store.ledger.beginSend({ slug: '2021-03-22', subject: 'This week: Solidarity with BAmazon Union!', contentHash: 'begun-by-an-earlier-run', now: at });
+    const when = DateTime.fromJSDate(at);
+    const draft = await draftEdition({ config: loadConfig(project.dir, project.env), file: path.join(project.dir, 'issues', '2021-03-22.yaml'), viewAt: when, stampAt: when });
+    const { send } = await store.ledger.beginSend({ slug: '2021-03-22', edition: draft.content, now: at });
     const claimed = await store.ledger.claim(send.id, delivered, at);
     await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${c.id}@test>` } })), at);
     if (lease) expect(await store.ledger.acquireLease(send.id, lease.owner, lease.until, at)).toBe(true);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { ALLOWED_TRANSITIONS, canTransition } from '../../src/send/ledger';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite';
 import { checkAddress, type Address } from '../../src/subscribers/address';
+import { testEdition } from '../helpers/edition';
 
 const addr = (a: string) => {
   const c = checkAddress(a);
@@ -31,17 +32,17 @@ describe('SQLite send ledger', () => {
   });
 
   it('freezes the audience when the send starts: active subscribers minus suppressions', async () => {
-    const { send, created } = await store.ledger.beginSend({ slug: '2021-03-22', subject: 's', contentHash: 'h', now: t0 });
+    const { send, created } = await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 });
     expect(created).toBe(true);
     const later = await store.subscribers.beginImport();
     await later.subscribe(addr('late@example.org'), null);
     await later.commit();
-    expect((await store.ledger.beginSend({ slug: '2021-03-22', subject: 's', contentHash: 'h', now: t0 })).created).toBe(false);
+    expect((await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 })).created).toBe(false);
     expect(await store.ledger.counts(send.id)).toMatchObject({ pending: 3, sending: 0 });
   });
 
   it('commits a claim before returning it: another connection sees the rows `sending`', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const claimed = await store.ledger.claim(send.id, 2, t0);
     expect(claimed.map((c) => c.address)).toEqual(['a@example.org', 'b@example.org']);
     expect(claimed.every((c) => c.attempts === 1)).toBe(true);
@@ -55,7 +56,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('refuses a move the state machine does not allow', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const [first] = await store.ledger.claim(send.id, 1, t0);
     await store.ledger.record([{ id: first!.id, outcome: { to: 'sent', reply: '250 ok', messageId: '<m@x>' } }], t0);
     // A sent delivery can never be recorded again (that would be a second message).
@@ -66,7 +67,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('does not claim a retry before its time', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const claimed = await store.ledger.claim(send.id, 3, t0);
     const retryAt = new Date(t0.getTime() + 60_000);
     await store.ledger.record([{ id: claimed[0]!.id, outcome: { to: 'pending', reply: '451 later', retryAt } }], t0);
@@ -78,7 +79,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('turns rows left `sending` by a crash into `unknown`, and only --resend-unknown requeues them', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     await store.ledger.claim(send.id, 2, t0);
     expect(await store.ledger.markInterruptedUnknown(send.id, t0)).toBe(2);
     expect(await store.ledger.counts(send.id)).toMatchObject({ pending: 1, sending: 0, unknown: 2 });
@@ -88,7 +89,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('records a hard bounce as a suppression', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const [a] = await store.ledger.claim(send.id, 1, t0);
     await store.ledger.record([{ id: a!.id, outcome: { to: 'failed', reply: '550 no such user', bounce: true } }], t0);
     expect(await store.subscribers.suppression(addr('a@example.org'))).toMatchObject({ reason: 'bounced', detail: '550 no such user' });
@@ -96,7 +97,7 @@ describe('SQLite send ledger', () => {
   });
 
   it('lets one owner hold the lease at a time, until it expires', async () => {
-    const { send } = await store.ledger.beginSend({ slug: 'x', subject: 's', contentHash: 'h', now: t0 });
+    const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
     const until = new Date(t0.getTime() + 60_000);
     expect(await store.ledger.acquireLease(send.id, 'one', until, t0)).toBe(true);
     expect(await store.ledger.acquireLease(send.id, 'two', until, t0)).toBe(false);

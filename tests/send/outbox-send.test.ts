@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { loadConfig } from '../../src/config';
+import { openStore } from '../../src/store';
 import { makeSendProject, send } from '../helpers/send-project';
 
 /** With no SMTP_URL the whole pipeline runs into outbox/<issue>/, through the same ledger. */
@@ -32,11 +34,27 @@ describe('send to the local outbox', () => {
 });
 
 describe('what a send publishes', () => {
-  it('builds the web version and calendars of what it sends into dist/<issue>/', async () => {
+  it('stores the edition it sends: the web version and calendars come from the same rendering, and dist/ is not written', async () => {
     const project = await makeSendProject(2);
     expect((await send(project)).code).toBe(0);
-    const dist = path.join(project.dir, 'dist', '2021-03-22');
-    expect(fs.readFileSync(path.join(dist, 'web.html'), 'utf8')).toContain('Pass the PRO Act Planning Meeting');
-    expect(fs.existsSync(path.join(dist, 'events.ics'))).toBe(true);
+    expect(fs.existsSync(path.join(project.dir, 'dist'))).toBe(false);
+    const store = await openStore(loadConfig(project.dir, project.env));
+    try {
+      const edition = (await store.editions.current('2021-03-22'))!;
+      expect(edition.number).toBe(1);
+      expect(edition.assetPaths).toEqual(expect.arrayContaining(['web.html', 'events.ics']));
+      expect(edition.assetPaths.filter((p) => /^events\/[a-z0-9-]+\.ics$/.test(p)).length).toBeGreaterThan(3);
+      const web = (await store.editions.asset(edition.id, 'web.html'))!;
+      expect(web.contentType).toBe('text/html; charset=utf-8');
+      expect(web.body.toString()).toContain('Pass the PRO Act Planning Meeting');
+      // Every message is the stored edition's text, filled in for its recipient.
+      const dir = path.join(project.dir, 'outbox', '2021-03-22');
+      for (const f of fs.readdirSync(dir)) {
+        const mail = await simpleParser(fs.readFileSync(path.join(dir, f)));
+        expect(mail.text!.replace(/Unsubscribe: \S+/, '').trimEnd()).toBe(edition.text.replace(/Unsubscribe: \S+/, '').trimEnd());
+      }
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -22,14 +22,21 @@ describe('send faults', () => {
     expect(down.stderr).toContain('Nothing is lost: run the same command again to resume.');
     expect(down.stderr).not.toMatch(/\n\s+at /);
 
-    // A correction made before the resumed run is what the rest get, and the editor is told.
+    // The file corrected before the resumed run: send refuses to mix versions silently, says what
+    // changed, and --correction sends the new version to the rest.
     const issue = `${project.dir}/issues/2021-03-22.yaml`;
     fs.writeFileSync(issue, fs.readFileSync(issue, 'utf8').replace('title: DSA 101', 'title: DSA 101 (new room)'));
     server = await startSmtpServer({ port });
-    const up = await send(project);
+    const refused = await send(project);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('issues/2021-03-22.yaml changed since this send started (edition 1, 0 already sent)');
+    expect(refused.stderr).toContain('+ DSA 101 (new room)');
+    expect(refused.stderr).toContain('newsletter send issues/2021-03-22.yaml --correction');
+    expect(server.received).toHaveLength(0);
+    const up = await send(project, ['--correction']);
     expect(up.code).toBe(0);
+    expect(up.stdout).toContain('edition 2 of 2021-03-22 stored');
     expect(up.stdout).toContain('4 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
-    expect(up.stderr).toContain('note: the issue changed since this send started');
     expect(server.received.every((m) => m.raw.includes('DSA 101 (new room)'))).toBe(true);
     expect([...perRecipient(server.received).values()]).toEqual([1, 1, 1, 1]);
   });

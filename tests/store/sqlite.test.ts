@@ -27,7 +27,7 @@ describe('opening the store', () => {
       expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(store.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(['deliveries', 'feedback_reports', 'mailboxes', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']));
+      expect(tables).toEqual(expect.arrayContaining(['deliveries', 'edition_assets', 'editions', 'feedback_reports', 'mailboxes', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']));
       const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL").pluck().all();
       expect(indexes).toContain('deliveries_by_state');
     } finally {
@@ -101,7 +101,7 @@ describe('migrations', () => {
       expect(await store.subscribers.get(parseAddress('ana@x.org'))).toMatchObject({ email: 'Ana@X.org', name: 'Ana', status: 'active', addedAt: '2020-01-01T00:00:00.000Z' });
       expect(await store.subscribers.suppression(parseAddress('BEN@x.org'))).toMatchObject({ reason: 'bounced' });
       // The tables of the later migration exist and work with the old rows.
-      const send = store.db.prepare("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'new', 'now')").run();
+      const send = store.db.prepare("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'sending', 'now')").run();
       store.db
         .prepare("INSERT INTO deliveries (send_id, subscriber_id, address, created_at, updated_at) VALUES (?, 1, 'Ana@X.org', 'now', 'now')")
         .run(send.lastInsertRowid);
@@ -205,7 +205,7 @@ describe('constraints make bad rows impossible', () => {
 
   test('one send per issue, one delivery per send and subscriber, known states only, real foreign keys', () => {
     subscriber('ana@x.org')();
-    const send = "INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'new', 'now')";
+    const send = "INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'sending', 'now')";
     run(send)();
     expect(run(send)).toThrow(/UNIQUE constraint failed: sends.slug/);
     const delivery = "INSERT INTO deliveries (send_id, subscriber_id, address, state, created_at, updated_at) VALUES (?, 1, 'ana@x.org', ?, 'now', 'now')";
@@ -213,11 +213,24 @@ describe('constraints make bad rows impossible', () => {
     expect(run(delivery, 1, 'pending')).toThrow(/UNIQUE constraint failed: deliveries.send_id, deliveries.subscriber_id/);
     expect(run(delivery, 1, 'delivered')).toThrow(/CHECK constraint failed/);
     expect(run(delivery, 99, 'pending')).toThrow(/FOREIGN KEY constraint failed/);
+    expect(run("UPDATE sends SET state = 'done'")).toThrow(/sends.state must be sending, stopped or finished/);
+    expect(run("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('x', 'h', 's', 'paused', 'now')")).toThrow(/sends.state must be/);
+  });
+
+  test('an edition is never changed, and its asset paths stay inside the issue', () => {
+    run("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'sending', 'now')")();
+    run("INSERT INTO editions (send_id, number, subject, title, html, text, engine, content_hash, view_at, created_at) VALUES (1, 1, 's', 't', 'h', 't', 'react', 'h', 'now', 'now')")();
+    expect(run("UPDATE editions SET html = 'other'")).toThrow(/never changed/);
+    run("INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES (1, 'web.html', 'text/html', x'00')")();
+    expect(run("UPDATE edition_assets SET body = x'01'")).toThrow(/never changed/);
+    expect(run("INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES (1, '../x', 'text/html', x'00')")).toThrow(/CHECK constraint failed/);
+    expect(run("INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES (1, '/etc/x', 'text/html', x'00')")).toThrow(/CHECK constraint failed/);
+    expect(run("INSERT INTO editions (send_id, number, subject, title, html, text, engine, content_hash, view_at, created_at) VALUES (1, 1, 's', 't', 'h', 't', 'react', 'h', 'now', 'now')")).toThrow(/UNIQUE/);
   });
 
   test('removing a subscriber keeps their delivery history (subscriber_id cleared)', async () => {
     subscriber('ana@x.org')();
-    run("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'new', 'now')")();
+    run("INSERT INTO sends (slug, content_hash, subject, state, created_at) VALUES ('2021-03-22', 'h', 's', 'sending', 'now')")();
     run("INSERT INTO deliveries (send_id, subscriber_id, address, state, created_at, updated_at) VALUES (1, 1, 'ana@x.org', 'sent', 'now', 'now')")();
     expect(await store.subscribers.remove(parseAddress('ana@x.org'))).toBe(true);
     expect(store.db.prepare('SELECT subscriber_id, address, state FROM deliveries').all()).toEqual([{ subscriber_id: null, address: 'ana@x.org', state: 'sent' }]);

@@ -62,7 +62,7 @@ describe('newsletter serve (process)', () => {
     expect(lines.at(-1)).toBe('Server stopped.');
     expect(stdout).not.toContain(m!.to);
     expect(stdout).not.toContain(new URL(m!.unsubscribeUrl).pathname.slice(3));
-    expect(await project.cli('subscribers', 'count')).toMatchObject({ stdout: 'active: 3\nunsubscribed: 1\nsuppressed: 1\n' });
+    expect(await project.cli('subscribers', 'count')).toMatchObject({ stdout: 'active: 3\nunsubscribed: 1\nsuppressed: 1\n  bounced: 0\n  complained: 0\n' });
   });
 
   it('refuses to start without UNSUBSCRIBE_SECRET: the development key is public', async () => {

@@ -1,25 +1,5 @@
 import { clientKey, RateLimiter } from '../../src/web/server/rate-limit';
-import { assetPath, type IssueFile } from '../../src/web/server/issues';
 import { matchRoute, routePattern } from '../../src/web/server/routes';
-
-describe('which published file a request names (assetPath)', () => {
-  it.each<[IssueFile, string | undefined]>([
-    [{ kind: 'web' }, 'web.html text/html; charset=utf-8'],
-    [{ kind: 'week-ics' }, 'events.ics text/calendar; charset=utf-8'],
-    [{ kind: 'event-ics', id: 'dsa-101' }, 'events/dsa-101.ics text/calendar; charset=utf-8'],
-    [{ kind: 'event-page', id: '1a2b3c4' }, 'e/1a2b3c4.html text/html; charset=utf-8'],
-    [{ kind: 'image', name: 'rally.JPG' }, 'images/rally.JPG image/jpeg'],
-    [{ kind: 'image', name: 'banner.webp' }, 'images/banner.webp image/webp'],
-    [{ kind: 'image', name: 'web.html' }, undefined],
-    [{ kind: 'image', name: '.hidden.png' }, undefined],
-    [{ kind: 'image', name: 'flyer.svg' }, undefined],
-    [{ kind: 'event-page', id: 'UPPER' }, undefined],
-    [{ kind: 'event-ics', id: '-x' }, undefined],
-  ])('%j → %s', (file, expected) => {
-    const asset = assetPath(file);
-    expect(asset ? `${asset.path} ${asset.contentType}` : undefined).toBe(expected);
-  });
-});
 
 describe('rate limiter (token bucket)', () => {
   it('lets a burst through, then one request per refill, and says when to come back', () => {
@@ -76,17 +56,18 @@ describe('routes', () => {
       ['/issues/2021-03-22', '/issues/:slug'],
       ['/issues/2021-03-22/events.ics', '/issues/:slug/events.ics'],
       ['/issues/2021-03-22/events/some-event.ics', '/issues/:slug/events/:id.ics'],
-      ['/issues/2021-03-22/e/1a2b3c4', '/issues/:slug/e/:id'],
-      ['/issues/2021-03-22/images/rally.jpg', '/issues/:slug/images/:name'],
-      ['/issues/x/e/a/b', undefined],
-      ['/issues/x/images/a/b.png', undefined],
+      ['/issues/2021-03-22/e/1a2b3c4.html', '/issues/:slug/:file'],
       ['/', undefined],
       ['/u/', undefined],
       ['/u/a/b', undefined],
       ['/issues/', undefined],
       ['/issues/x/events/', undefined],
-      ['/issues/x/events/a.txt', undefined],
-      ['/issues/x/y/z/w', undefined],
+      // Any other file of an edition (images, pages): looked up by its path among the edition's assets.
+      ['/issues/x/events/a.txt', '/issues/:slug/:file'],
+      ['/issues/x/images/rally.jpg', '/issues/:slug/:file'],
+      ['/issues/x/y/z/w', '/issues/:slug/:file'],
+      ['/issues/x/a/b/c/d/e', undefined],
+      ['/issues/x/a//b', undefined],
       ['http://evil.example/u/x', undefined],
     ];
     for (const [url, pattern] of cases) {

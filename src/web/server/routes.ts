@@ -1,4 +1,3 @@
-import type { IssueFile } from './issues';
 import { decodePathSegment } from '../path-segment';
 
 /**
@@ -9,7 +8,8 @@ import { decodePathSegment } from '../path-segment';
 
 export type Route =
   | { name: 'unsubscribe'; token: string }
-  | { name: 'issue'; slug: string; file: IssueFile }
+  /** A file of an issue's current edition; `path` '' is the web version. */
+  | { name: 'issue'; slug: string; path: string }
   | { name: 'issue-no-slash'; slug: string };
 
 /** The route patterns, as they appear in the log (never the values). */
@@ -19,14 +19,16 @@ export const ROUTE_PATTERNS = {
   'issue-no-slash': '/issues/:slug',
   'week-ics': '/issues/:slug/events.ics',
   'event-ics': '/issues/:slug/events/:id.ics',
-  'event-page': '/issues/:slug/e/:id',
-  image: '/issues/:slug/images/:name',
+  'issue-file': '/issues/:slug/:file',
 } as const;
 
 export function routePattern(route: Route): string {
   if (route.name === 'unsubscribe') return ROUTE_PATTERNS.unsubscribe;
   if (route.name === 'issue-no-slash') return ROUTE_PATTERNS['issue-no-slash'];
-  return ROUTE_PATTERNS[route.file.kind];
+  if (route.path === '') return ROUTE_PATTERNS.web;
+  if (route.path === 'events.ics') return ROUTE_PATTERNS['week-ics'];
+  if (/^events\/[^/]+\.ics$/.test(route.path)) return ROUTE_PATTERNS['event-ics'];
+  return ROUTE_PATTERNS['issue-file'];
 }
 
 /** Methods each route answers; anything else gets 405 with this list in Allow. */
@@ -34,22 +36,20 @@ export function allowedMethods(route: Route): readonly string[] {
   return route.name === 'unsubscribe' ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD'];
 }
 
+/** An edition's files sit at most this deep under /issues/<slug>/ (events/<id>.ics is 2). */
+const MAX_FILE_DEPTH = 4;
+
 export function matchRoute(rawUrl: string): Route | undefined {
   if (!rawUrl.startsWith('/')) return undefined;
   const pathname = rawUrl.split(/[?#]/, 1)[0]!;
   const segments = pathname.slice(1).split('/').map(decodePathSegment);
   if (segments.some((s) => s === undefined)) return undefined;
-  const parts = segments as string[];
+  const [head, a, ...file] = segments as string[];
 
-  const [head, a, b, c, ...rest] = parts;
-  if (rest.length) return undefined;
-  if (head === 'u' && a && b === undefined) return { name: 'unsubscribe', token: a };
+  if (head === 'u') return a && file.length === 0 ? { name: 'unsubscribe', token: a } : undefined;
   if (head !== 'issues' || !a) return undefined;
-  if (b === undefined) return { name: 'issue-no-slash', slug: a };
-  if (b === '' && c === undefined) return { name: 'issue', slug: a, file: { kind: 'web' } };
-  if (b === 'events.ics' && c === undefined) return { name: 'issue', slug: a, file: { kind: 'week-ics' } };
-  if (b === 'events' && c && c.endsWith('.ics')) return { name: 'issue', slug: a, file: { kind: 'event-ics', id: c.slice(0, -'.ics'.length) } };
-  if (b === 'e' && c) return { name: 'issue', slug: a, file: { kind: 'event-page', id: c } };
-  if (b === 'images' && c) return { name: 'issue', slug: a, file: { kind: 'image', name: c } };
-  return undefined;
+  if (file.length === 0) return { name: 'issue-no-slash', slug: a };
+  if (file.length === 1 && file[0] === '') return { name: 'issue', slug: a, path: '' };
+  if (file.length > MAX_FILE_DEPTH || file.some((s) => s === '')) return undefined;
+  return { name: 'issue', slug: a, path: file.join('/') };
 }

@@ -5,11 +5,12 @@ import { checkAddress } from '../../subscribers/address';
 import { maskAddress } from '../../unsubscribe/mask';
 import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
 import { declaredTooLarge, readForm } from './body';
-import { PublishedIssues, type IssueFile, type PublishedFile } from './issues';
+import { PublishedIssues, type PublishedFile } from './issues';
 import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, testMessagePage, unsubscribedPage } from './pages';
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
 import { listen, type ListeningServer } from '../listen';
+import { createWebhooks, readWebhookBody, webhookProvider, type WebhookProvider } from './webhooks';
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
@@ -76,6 +77,8 @@ export interface PublicServerOptions {
   /** One line per request (and per failure); default: none. */
   log?: (line: string) => void;
   now?: () => Date;
+  /** Tests serve their own SNS certificate: which URLs SNS messages may point to (default: Amazon's). */
+  snsUrlAllowed?: (url: string) => boolean;
 }
 
 export type PublicServer = ListeningServer;
@@ -93,11 +96,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
 
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { now }));
-  const issues = new PublishedIssues({
-    config,
-    ledger: store.ledger,
-    onBuildError: (slug, message) => log(`${now().toISOString()} build of ${slug} failed: ${message}`),
-  });
+  const issues = new PublishedIssues(store.editions);
+
+  const webhooks = createWebhooks({ config, store: store.feedback, now, log, ...(opts.snsUrlAllowed ? { snsUrlAllowed: opts.snsUrlAllowed } : {}) });
 
   const server = http.createServer(
     {
@@ -126,6 +127,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Relays post from a few addresses in bursts: their webhooks are verified, not rate-limited.
+    const provider = webhookProvider((req.url ?? '').split(/[?#]/, 1)[0]!);
+    if (provider) return webhook(req, res, provider, setPattern);
     const decision = limiter.take(clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
     if (!decision.ok) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
@@ -146,9 +150,22 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       res.setHeader('location', `${encodeURIComponent(route.slug)}/`);
       return sendPage(res, 308, errorPage(style, 'Moved', 'The web version is one address further.'));
     }
-    const file = await issues.read(route.slug, route.file);
+    const file = await issues.read(route.slug, route.path);
     if (!file) return notFound(req, res);
-    return sendIssueFile(res, route.file.kind, file);
+    return sendIssueFile(res, file);
+  }
+
+  async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
+    if (!webhooks.enabled(provider)) return notFound(req, res);
+    setPattern(`/webhooks/${provider}`);
+    const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      send(res, status, 'application/json', Buffer.from(JSON.stringify(body)), { ...headers, ...(req.readableEnded ? {} : { connection: 'close' }) });
+    if (req.method !== 'POST') return reply(405, { error: 'POST only' }, { allow: 'POST' });
+    const body = await readWebhookBody(req);
+    if (body === 'aborted') return void res.destroy();
+    if (body === 'too-large') return reply(413, { error: 'body too large' });
+    const answer = await webhooks.handle(provider, req, body);
+    return reply(answer.status, answer.body, answer.headers);
   }
 
   async function unsubscribe(req: http.IncomingMessage, res: http.ServerResponse, token: string): Promise<void> {
@@ -227,20 +244,17 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   };
 }
 
-function sendIssueFile(res: http.ServerResponse, kind: IssueFile['kind'], file: PublishedFile): void {
+function sendIssueFile(res: http.ServerResponse, file: PublishedFile): void {
   const headers: Record<string, string> = { 'cache-control': ISSUE_CACHE_CONTROL };
-  if (kind === 'web' || kind === 'event-page') {
+  if (/^text\/html\b/.test(file.contentType)) {
     headers['content-security-policy'] = WEB_VERSION_CSP;
     return send(res, 200, file.contentType, file.content, headers);
   }
-  if (kind === 'image') {
-    // Pictures are shown inside mail clients, webmail pages included: another site's page must
-    // be allowed to load them (the default here, same-origin, would blank them in Outlook.com).
-    headers['cross-origin-resource-policy'] = 'cross-origin';
-    return send(res, 200, file.contentType, file.content, headers);
-  }
-  // The name is a checked slug or event id: nothing in it needs quoting.
-  headers['content-disposition'] = `attachment; filename="${file.name}"`;
+  // Pictures are shown inside mail clients, webmail pages included: another site's page must be
+  // allowed to load them (same-origin, the default here, would blank them in Outlook.com).
+  if (/^image\//.test(file.contentType)) headers['cross-origin-resource-policy'] = 'cross-origin';
+  // The name is a checked slug or asset path segment: nothing in it needs quoting.
+  if (/^text\/calendar\b/.test(file.contentType)) headers['content-disposition'] = `attachment; filename="${file.name}"`;
   send(res, 200, file.contentType, file.content, headers);
 }
 

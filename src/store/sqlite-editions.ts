@@ -1,0 +1,127 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
+import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
+
+interface EditionRow {
+  id: number;
+  send_id: number;
+  slug: string;
+  number: number;
+  subject: string;
+  preheader: string | null;
+  title: string;
+  html: string;
+  text: string;
+  engine: string;
+  content_hash: string;
+  view_at: string;
+  created_at: string;
+  asset_paths: string | null;
+}
+
+/** Every edition column, its send's slug, and its asset paths (one string, split by toEdition). */
+const EDITION_SELECT = `
+  SELECT e.id, e.send_id, s.slug, e.number, e.subject, e.preheader, e.title, e.html, e.text, e.engine,
+         e.content_hash, e.view_at, e.created_at,
+         (SELECT group_concat(a.path, char(10)) FROM edition_assets a WHERE a.edition_id = e.id) AS asset_paths
+  FROM editions e JOIN sends s ON s.id = e.send_id`;
+
+/** The newest edition of each send: the one its issue's web version and calendars show. */
+const CURRENT = 'e.number = (SELECT max(number) FROM editions WHERE send_id = e.send_id)';
+
+/**
+ * Editions in SQLite. Reads are here; an edition is added by the ledger, inside the transaction
+ * that starts a send or records a correction (insertEdition), so deliveries and the edition they
+ * point at are always written together.
+ */
+export class SqliteEditionStore implements EditionStore {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  private stmt<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s as unknown as Statement<P, R>;
+  }
+
+  async byId(id: number): Promise<Edition | undefined> {
+    const row = this.stmt<[number], EditionRow>(`${EDITION_SELECT} WHERE e.id = ?`).get(id);
+    return row && toEdition(row);
+  }
+
+  async current(slug: string): Promise<Edition | undefined> {
+    const row = this.stmt<[string], EditionRow>(`${EDITION_SELECT} WHERE s.slug = ? ORDER BY e.number DESC LIMIT 1`).get(slug);
+    return row && toEdition(row);
+  }
+
+  async history(slug: string): Promise<EditionHistoryEntry[]> {
+    const rows = this.stmt<[string], EditionRow>(`${EDITION_SELECT} WHERE s.slug = ? ORDER BY e.number`).all(slug);
+    const counts = this.stmt<[number], { state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY state');
+    return rows.map((row) => {
+      const c = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
+      for (const r of counts.all(row.id)) c[r.state] = r.n;
+      return { edition: toEdition(row), counts: c };
+    });
+  }
+
+  async asset(editionId: number, path: string): Promise<EditionAsset | undefined> {
+    if (!isAssetPath(path)) return undefined;
+    const row = this.stmt<[number, string], { path: string; content_type: string; body: Buffer }>(
+      'SELECT path, content_type, body FROM edition_assets WHERE edition_id = ? AND path = ?',
+    ).get(editionId, path);
+    return row && { path: row.path, contentType: row.content_type, body: row.body };
+  }
+
+  async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
+    const rows = this.stmt<[number], EditionRow & { sent_at: string }>(
+      `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} ORDER BY s.created_at DESC, s.slug DESC LIMIT ?`,
+    ).all(opts.limit ?? -1);
+    return rows.map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
+  }
+}
+
+/** Stores an edition as the send's next one; the caller holds the transaction. */
+export function insertEdition(db: Database, sendId: number, content: EditionContent, now: Date): number {
+  const paths = new Set<string>();
+  for (const a of content.assets) {
+    if (!isAssetPath(a.path)) throw new Error(`edition asset path ${JSON.stringify(a.path)} is not a plain relative path`);
+    if (paths.has(a.path)) throw new Error(`edition asset ${a.path} is given twice`);
+    paths.add(a.path);
+  }
+  const number = (db.prepare<[number], { n: number | null }>('SELECT max(number) AS n FROM editions WHERE send_id = ?').get(sendId)?.n ?? 0) + 1;
+  const id = Number(
+    db
+      .prepare(
+        `INSERT INTO editions (send_id, number, subject, preheader, title, html, text, engine, content_hash, view_at, created_at)
+         VALUES (@sendId, @number, @subject, @preheader, @title, @html, @text, @engine, @contentHash, @viewAt, @now)`,
+      )
+      .run({ sendId, number, subject: content.subject, preheader: content.preheader, title: content.title, html: content.html, text: content.text, engine: content.engine, contentHash: content.contentHash, viewAt: content.viewAt, now: now.toISOString() })
+      .lastInsertRowid,
+  );
+  const insertAsset = db.prepare('INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES (?, ?, ?, ?)');
+  for (const a of content.assets) insertAsset.run(id, a.path, a.contentType, a.body);
+  return id;
+}
+
+function toEdition(row: EditionRow): Edition {
+  return {
+    id: row.id,
+    sendId: row.send_id,
+    slug: row.slug,
+    number: row.number,
+    subject: row.subject,
+    preheader: row.preheader,
+    title: row.title,
+    html: row.html,
+    text: row.text,
+    engine: row.engine,
+    contentHash: row.content_hash,
+    viewAt: row.view_at,
+    createdAt: row.created_at,
+    assetPaths: row.asset_paths ? row.asset_paths.split('\n').sort() : [],
+  };
+}
