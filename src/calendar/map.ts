@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import TurndownService from 'turndown';
-import type { IssueEvent, IssueLink } from '../issue/schema';
+import { EVENT_ID, type IssueEvent, type IssueLink } from '../issue/schema';
 import { isSafeUrl } from '../util/links';
 import type { CalendarEvent } from './expand';
 
@@ -35,9 +35,6 @@ export function toIssueEvent(e: CalendarEvent): IssueEvent {
 
 // ---------------------------------------------------------------- ids
 
-/** The schema's id: lowercase letters, digits, dashes, at most 80 characters. */
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
-
 /**
  * A stable id from the UID (and, for an instance of a recurring event, its original date), the
  * same every time the calendar is read: the readable part of the UID and a short hash of all of
@@ -54,7 +51,7 @@ export function eventIdFor(uid: string, instance?: string): string {
     .replace(/-+$/, '');
   const date = instance ? `-${instance.replace(/-/g, '')}` : '';
   const id = `${readable ? `${readable}-` : 'cal-'}${hash}${date}`;
-  if (!ID_PATTERN.test(id)) throw new Error(`calendar id out of pattern: ${id}`);
+  if (!EVENT_ID.test(id)) throw new Error(`calendar id out of pattern: ${id}`);
   return id;
 }
 

@@ -37,6 +37,9 @@ export function newCommand(ctx: CliContext): Command {
         println(ctx.stdout, `reading ${sources.length === 1 ? 'the calendar' : `${sources.length} calendars`} for the week of ${week.toFormat('LLLL d, yyyy')} (${zone})…`);
         const imported = await importWeek(sources, week, zone, { root: ctx.cwd });
         for (const note of imported.notes) println(ctx.stdout, `note: ${printable(note)}`);
+        for (const source of sources.filter((s) => /\/private-[0-9a-f]+\//i.test(s))) {
+          println(ctx.stdout, `note: ${source} is a secret address; the issue file names it in its comments, so keep the file out of public places, or use the calendar's public address`);
+        }
         if (imported.events.length === 0) {
           throw new UserError(
             `no events in the week of ${week.toFormat('LLLL d, yyyy')} in ${sources.join(', ')}${imported.cancelled.length ? ` (${imported.cancelled.length} cancelled)` : ''}; nothing written (check --week, or start from the skeleton with --blank)`,

@@ -66,7 +66,7 @@ export function checkImages(issue: Issue, yf: YamlFile, dir: string | undefined)
   const problems: Problem[] = [];
   const report = (severity: Problem['severity'], at: (string | number)[], message: string, hint?: string) => {
     const { line, col } = yf.locate(at);
-    problems.push({ severity, file: yf.file, line, col, path: formatPath(at), message, hint });
+    problems.push({ severity, file: yf.file, line, col, path: formatPath(at, yf.data), message, hint });
   };
   const catalog = new Map<string, LocalImage>();
   const byAsset = new Map<string, string>();

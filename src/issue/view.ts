@@ -222,7 +222,7 @@ function eventView(e: IssueEvent, zone: string, sendDay: string | null, urls: Ur
   const place = e.location
     ? { name: e.location.name, address: e.location.address, mapUrl: e.location.url ?? mapUrl(e.location.name, e.location.address), ownMap: e.location.url !== undefined }
     : undefined;
-  const description = e.description ? renderMarkdown(e.description) : undefined;
+  const description = e.description ? renderMarkdown(e.description, { breaks: true }) : undefined;
   const forCalendar = {
     title: e.title,
     start,

@@ -46,12 +46,12 @@ export interface DraftOptions {
 
 export async function draftEdition(opts: DraftOptions): Promise<EditionDraft> {
   const { config } = opts;
-  const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file);
+  const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
   const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt, images: loaded.images });
   const rendered = await renderIssue(view, engine);
   // The web version, the calendars, each event's "Add to calendar" page and the issue's pictures (src/render/publish.ts).
-  const assets: EditionAsset[] = publishedAssets(view, await renderWebHtml(view, engine), loaded.images, opts.stampAt);
+  const assets: EditionAsset[] = publishedAssets(view, await renderWebHtml(view, engine), loaded.images ?? new Map(), opts.stampAt);
   return {
     slug: loaded.slug,
     view,

@@ -156,6 +156,13 @@ describe('newsletter bounces', () => {
     expect(details.join('')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
   });
 
+  test('--stdin: when the store cannot be opened, exit 75 so the MTA keeps the report and retries', async () => {
+    const { env } = fresh({ DATABASE_PATH: path.join(project.dir, 'newsletter.yaml', 'store.db') });
+    const r = await cli(env, ['--stdin'], reportFor('postfix-user-unknown.eml', deliveries[0]!));
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/^cannot create the folder for the store .*\(exit 75: the mail system keeps the report and tries again later\)\n$/);
+  });
+
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {
     const { env, db } = fresh();
     const r = await cli(env, ['--stdin'], reportFor('postfix-relay-denied.eml', deliveries[0]!));

@@ -121,6 +121,24 @@ describe('soft bounces on a real store', () => {
     expect(await store.subscribers.suppression(addr('ok@example.net'))).toBeUndefined();
   });
 
+  it('counts bounces and complaints per edition: a correction\'s deliveries under their own edition', async () => {
+    const at = new Date('2021-04-26T12:00:00Z');
+    const { send, edition: first } = await store.ledger.beginSend({ slug: '2021-04-26', edition: testEdition(), now: at });
+    const [early] = await store.ledger.claim(send.id, 1, at);
+    await store.ledger.record([{ id: early!.id, outcome: { to: 'sent', reply: '250 ok', messageId: '<a@example.org>' } }], at);
+    const { edition: second } = await store.ledger.correct(send.id, testEdition({ subject: 'This week (corrected)' }), at);
+    const [late] = await store.ledger.claim(send.id, 1, at);
+    await store.ledger.record([{ id: late!.id, outcome: { to: 'sent', reply: '250 ok', messageId: '<b@example.org>' } }], at);
+    await store.feedback.apply([{ key: 'x', source: 'mail', kind: 'hard', deliveryId: early!.id, detail: '5.1.1' }], policy, at);
+    await store.feedback.apply([{ key: 'y', source: 'mail', kind: 'complaint', deliveryId: late!.id, detail: 'abuse' }], policy, at);
+    expect(await store.feedback.countsByEdition(send.id)).toEqual(
+      new Map([
+        [first.id, { bounced: 1, softBounced: 0, complained: 0 }],
+        [second.id, { bounced: 0, softBounced: 0, complained: 1 }],
+      ]),
+    );
+  });
+
   it('applies a report all or nothing: a failing item undoes the others', async () => {
     const now = new Date('2021-04-30T12:00:00Z');
     const ids = await sendAt('2021-04-26', now);

@@ -55,7 +55,7 @@ interface Issue {
 function issues(): Record<string, Issue> {
   const fromFile = (file: string): Issue => {
     const { issue, slug, images } = loadIssueFile(file, pub.timezone);
-    return { view: buildView(issue, pub, { slug, now: NOW, images }), images };
+    return { view: buildView(issue, pub, { slug, now: NOW, images }), images: images ?? new Map() };
   };
   const longWords = checkIssueSource('long-words.yaml', LONG_WORDS, pub.timezone);
   return {

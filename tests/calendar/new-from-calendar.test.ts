@@ -130,6 +130,16 @@ describe('new with calendar_feeds, the week of March 8, 2021', () => {
   });
 });
 
+describe('a Google secret address', () => {
+  it('is read like any other, with a note that the file names it', async () => {
+    server.calendar('/calendar/ical/chapter%40example.org/private-0123abcd/basic.ics', fixture('google.ics'));
+    const secret = `${server.url}/calendar/ical/chapter%40example.org/private-0123abcd/basic.ics`;
+    const r = await newIssue(makeProject(), '2021-11-01', secret);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`note: ${secret} is a secret address; the issue file names it in its comments`);
+  });
+});
+
 describe('new leaves out private events', () => {
   it('and says so', async () => {
     const dir = makeProject({

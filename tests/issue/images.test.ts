@@ -48,15 +48,15 @@ function check(source: string, files: Record<string, Buffer | string> = {}) {
 
 describe('check refuses a picture it cannot publish, at its line', () => {
   it.each([
-    ['no alt', '{ src: images/a.png }', 'x.yaml:9:16  error  sections[0].events[0].image.alt: is required'],
-    ['an empty alt', '{ src: images/a.png, alt: "" }', 'x.yaml:9:42  error  sections[0].events[0].image.alt: must describe the picture (for screen readers, blocked images and the plain-text part)'],
-    ['an http: picture', '{ src: "http://example.org/a.png", alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
-    ['a file above the issue', '{ src: ../secret.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
-    ['an absolute path', '{ src: /etc/passwd.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
-    ['not a picture format', '{ src: images/flyer.pdf, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
-    ['a missing file', '{ src: images/nope.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: no such file: images/nope.png (next to the issue) (put the picture in '],
-    ['a file that is not a picture', '{ src: images/fake.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0].image.src: images/fake.png is not a picture that mail clients show (use a PNG, JPEG, GIF or WebP file)'],
-    ['an unknown key', '{ src: images/a.png, alt: Rally, width: 300 }', 'x.yaml:9:49  error  sections[0].events[0].image.width: unknown field "width" (allowed here: src, alt)'],
+    ['no alt', '{ src: images/a.png }', 'x.yaml:9:16  error  sections[0].events[0] ("A").image.alt: is required'],
+    ['an empty alt', '{ src: images/a.png, alt: "" }', 'x.yaml:9:42  error  sections[0].events[0] ("A").image.alt: must describe the picture (for screen readers, blocked images and the plain-text part)'],
+    ['an http: picture', '{ src: "http://example.org/a.png", alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
+    ['a file above the issue', '{ src: ../secret.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
+    ['an absolute path', '{ src: /etc/passwd.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
+    ['not a picture format', '{ src: images/flyer.pdf, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")'],
+    ['a missing file', '{ src: images/nope.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: no such file: images/nope.png (next to the issue) (put the picture in '],
+    ['a file that is not a picture', '{ src: images/fake.png, alt: Rally }', 'x.yaml:9:23  error  sections[0].events[0] ("A").image.src: images/fake.png is not a picture that mail clients show (use a PNG, JPEG, GIF or WebP file)'],
+    ['an unknown key', '{ src: images/a.png, alt: Rally, width: 300 }', 'x.yaml:9:49  error  sections[0].events[0] ("A").image.width: unknown field "width" (allowed here: src, alt)'],
   ])('%s', (_name, image, expected) => {
     const { loaded, lines } = check(withImage(image), { 'images/a.png': png(10, 10), 'images/fake.png': 'not a png' });
     const errors = lines.filter((l) => l.includes(' error '));
@@ -68,7 +68,7 @@ describe('check refuses a picture it cannot publish, at its line', () => {
   it('refuses two files that would be published under one name', () => {
     const source = `${HEAD}hero_image: { src: a/rally.png, alt: One }\nsections:\n  - title: S\n    events:\n      - title: A\n        start: 2021-03-23T18:00\n        image: { src: b/rally.png, alt: Two }\n`;
     const { lines } = check(source, { 'a/rally.png': png(10, 10), 'b/rally.png': png(20, 10) });
-    expect(lines.filter((l) => l.includes(' error '))).toEqual(['x.yaml:10:23  error  sections[0].events[0].image.src: b/rally.png and a/rally.png would both be published as images/rally.png (rename one of the files)']);
+    expect(lines.filter((l) => l.includes(' error '))).toEqual(['x.yaml:10:23  error  sections[0].events[0] ("A").image.src: b/rally.png and a/rally.png would both be published as images/rally.png (rename one of the files)']);
   });
 
   it('refuses a symbolic link that leads out of the issue’s folder', () => {
@@ -79,7 +79,7 @@ describe('check refuses a picture it cannot publish, at its line', () => {
     fs.symlinkSync(path.join(outside, 'secret.png'), path.join(dir, 'images', 'link.png'));
     fs.writeFileSync(path.join(dir, 'x.yaml'), withImage('{ src: images/link.png, alt: Rally }'));
     const loaded = checkIssueFile(path.join(dir, 'x.yaml'), ZONE, 'x.yaml');
-    expect(loaded.problems.map(formatProblem)).toContain('x.yaml:9:23  error  sections[0].events[0].image.src: images/link.png leads outside the issue\'s folder (copy the picture next to the issue)');
+    expect(loaded.problems.map(formatProblem)).toContain('x.yaml:9:23  error  sections[0].events[0] ("A").image.src: images/link.png leads outside the issue\'s folder (copy the picture next to the issue)');
   });
 
   it('accepts an https picture without reading anything', () => {
@@ -91,8 +91,8 @@ describe('check refuses a picture it cannot publish, at its line', () => {
 
 describe('check warns about pictures that will let readers down', () => {
   it.each([
-    ['a picture over 200 KB', () => ({ 'images/a.png': png(300, 300, { noise: true }) }), /warning {2}sections\[0\]\.events\[0\]\.image\.src: images\/a\.png is \d+ KB; pictures over 200 KB are slow on a phone \(export it about 300 px wide as JPEG, or compress it\)/],
-    ['a transparent PNG (dark mode)', () => ({ 'images/a.png': png(10, 10, { transparent: true }) }), /warning {2}sections\[0\]\.events\[0\]\.image\.src: images\/a\.png has transparent areas: in dark mode they show the dark background/],
+    ['a picture over 200 KB', () => ({ 'images/a.png': png(300, 300, { noise: true }) }), /warning {2}sections\[0\]\.events\[0\] \("A"\)\.image\.src: images\/a\.png is \d+ KB; pictures over 200 KB are slow on a phone \(export it about 300 px wide as JPEG, or compress it\)/],
+    ['a transparent PNG (dark mode)', () => ({ 'images/a.png': png(10, 10, { transparent: true }) }), /warning {2}sections\[0\]\.events\[0\] \("A"\)\.image\.src: images\/a\.png has transparent areas: in dark mode they show the dark background/],
   ])('%s', (_name, files, expected) => {
     const { lines, loaded } = check(withImage('{ src: images/a.png, alt: "Rally at Grand Park, Monday 8 am" }'), files());
     expect(lines.filter((l) => l.includes(' warning ') && l.includes('image'))).toEqual([expect.stringMatching(expected)]);
@@ -111,13 +111,13 @@ describe('check warns about pictures that will let readers down', () => {
     const noise = png(300, 300, { noise: true });
     const files = Object.fromEntries([0, 1, 2, 3, 4].map((i) => [`images/${i}.png`, noise]));
     const { lines } = check(`${HEAD}sections:\n  - title: S\n    events:\n${events}`, files);
-    expect(lines.filter((l) => l.includes('add up'))).toEqual([expect.stringMatching(/sections\[0\]\.events\[4\]\.image\.src: the issue's pictures add up to 1\.\d MB; over 1\.0 MB is slow to load on a phone \(compress them or use fewer\)$/)]);
+    expect(lines.filter((l) => l.includes('add up'))).toEqual([expect.stringMatching(/sections\[0\]\.events\[4\] \("E4"\)\.image\.src: the issue's pictures add up to 1\.\d MB; over 1\.0 MB is slow to load on a phone \(compress them or use fewer\)$/)]);
   });
 
   it.each(['flyer', 'Image', 'photo 2', 'images/a.png', 'a.png'])('an alt text that says nothing about the picture: "%s"', (alt) => {
     const { lines } = check(withImage(`{ src: images/a.png, alt: "${alt}" }`), { 'images/a.png': png(10, 10) });
     expect(lines).toEqual([
-      `x.yaml:9:42  warning  sections[0].events[0].image.alt: "${alt}" does not say what the picture shows; the plain-text part and screen readers get only this (describe it, e.g. "Flyer: rally at Grand Park, Monday 8 am")`,
+      `x.yaml:9:42  warning  sections[0].events[0] ("A").image.alt: "${alt}" does not say what the picture shows; the plain-text part and screen readers get only this (describe it, e.g. "Flyer: rally at Grand Park, Monday 8 am")`,
     ]);
   });
 });
@@ -167,7 +167,7 @@ describe('newsletter build publishes the pictures next to the issue', () => {
     fs.rmSync(path.join(dir, 'issues', 'images'), { recursive: true });
     const result = await runCli(['build', 'issues/2021-03-22.yaml'], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('issues/2021-03-22.yaml:18:19  error  featured[0].image.src: no such file: images/bamazon-rally.jpg (next to the issue)');
+    expect(result.stderr).toContain('issues/2021-03-22.yaml:18:19  error  featured[0] ("Solidarity with BAmazon Union! Rally at Grand Park").image.src: no such file: images/bamazon-rally.jpg (next to the issue)');
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
   });
 });

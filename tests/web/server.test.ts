@@ -133,10 +133,11 @@ describe('public server over HTTP', () => {
     // Only Ana: the others are untouched.
     expect(await suppressed('carla@example.org')).toBeUndefined();
 
-    // Her link now says so, without a button.
+    // Her link now says so, without the unsubscribe button; the only form is the undo.
     const again = await (await fetch(link)).text();
     expect(again).toContain('You are unsubscribed');
-    expect(again).not.toContain('<form');
+    expect(again).not.toContain('List-Unsubscribe');
+    expect(again).toContain('<input type="hidden" name="resubscribe" value="yes"/>');
   });
 
   it('one-click POST as multipart/form-data unsubscribes too', async () => {

@@ -134,7 +134,7 @@ export class PreviewProject {
     const config = this.config().config;
     if (!config) return undefined;
     try {
-      return [...checkIssueFile(entry.path, config.publication.timezone, entry.file).images.values()].find((i) => i.asset === asset);
+      return [...checkIssueFile(entry.path, config.publication.timezone, entry.file).images?.values() ?? []].find((i) => i.asset === asset);
     } catch {
       return undefined;
     }
@@ -170,7 +170,7 @@ export class PreviewProject {
 
     let loaded;
     try {
-      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file);
+      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file, { now: this.opts.now(), siteUrl: config.publication.site_url });
     } catch (err) {
       // The file vanished or became unreadable between the listing and the read.
       if (err instanceof UserError) return withCounts({ ...base, problems: [problemOf(entry.file, err.message)] });

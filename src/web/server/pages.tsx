@@ -34,17 +34,27 @@ p { margin: 0 0 16px; }
 button { font: inherit; font-weight: 600; color: #fff; background: ${color}; border: 0; border-radius: 6px; padding: 12px 22px; cursor: pointer; }
 button:focus-visible { outline: 3px solid #18181b; outline-offset: 2px; }
 .note { font-size: 14px; color: #52525b; margin: 16px 0 0; }
+label { display: block; font-weight: 600; margin: 0 0 14px; }
+label .optional { font-weight: 400; color: #52525b; }
+input[type=email], input[type=text] { display: block; width: 100%; margin-top: 4px; font: inherit; padding: 10px 12px; border: 1px solid #a1a1aa; border-radius: 6px; background: #fff; color: #18181b; }
+input:focus-visible { outline: 3px solid ${color}; outline-offset: 1px; }
+.error { color: #b91c1c; font-weight: 600; }
+.hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+.secondary { color: #18181b; background: transparent; border: 2px solid #52525b; }
 @media (prefers-color-scheme: dark) {
   body { background: #18181b; color: #f4f4f5; }
   main { background: #27272a; }
-  .publication, .note { color: #a1a1aa; }
+  .publication, .note, label .optional { color: #a1a1aa; }
+  input[type=email], input[type=text] { background: #18181b; color: #f4f4f5; border-color: #71717a; }
+  .error { color: #fca5a5; }
+  .secondary { color: #f4f4f5; border-color: #a1a1aa; }
   button:focus-visible { outline-color: #f4f4f5; }
 }
 `;
   return { css, cspHash: `'sha256-${crypto.createHash('sha256').update(css).digest('base64')}'` };
 }
 
-function page(style: PageStyle, title: string, body: ReactNode): string {
+export function page(style: PageStyle, title: string, body: ReactNode): string {
   return (
     '<!doctype html>' +
     renderToStaticMarkup(
@@ -90,8 +100,15 @@ export function confirmPage(style: PageStyle, p: SubscriberPageInput): string {
   );
 }
 
-/** After the POST, and on GET when the address is already unsubscribed. */
-export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput): string {
+/** The unsubscribed page's undo button posts this field, to the same /u/<token> address. */
+export const RESUBSCRIBE_FIELD = 'resubscribe';
+export const RESUBSCRIBE_VALUE = 'yes';
+
+/**
+ * After the POST, and on GET when the address is already unsubscribed. A mistaken click is undone
+ * in one step: the button posts back to the same link (when the unsubscribe was the person's own).
+ */
+export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput & { canResubscribe?: boolean }): string {
   return page(
     style,
     `Unsubscribed from ${p.publication}`,
@@ -100,6 +117,30 @@ export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput): stri
       <h1>You are unsubscribed</h1>
       <p>
         <span className="address">{p.maskedAddress}</span> will get no more emails from {p.publication}.
+      </p>
+      {p.canResubscribe === false ? null : (
+        <form method="post">
+          <input type="hidden" name={RESUBSCRIBE_FIELD} value={RESUBSCRIBE_VALUE} />
+          <p className="note">Did you click by mistake?</p>
+          <button type="submit" className="secondary">
+            Resubscribe
+          </button>
+        </form>
+      )}
+    </>,
+  );
+}
+
+/** After the undo: on the list again. */
+export function resubscribedPage(style: PageStyle, p: SubscriberPageInput): string {
+  return page(
+    style,
+    `Subscribed to ${p.publication}`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>You are subscribed again</h1>
+      <p>
+        <span className="address">{p.maskedAddress}</span> will get {p.publication} again. The link at the bottom of every email unsubscribes you.
       </p>
     </>,
   );
