@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Publication } from '../config';
-import { googleCalendarUrl, issueUrls, mapUrl, outlookCalendarUrl } from '../render/calendar-links';
+import { googleCalendarUrl, issueUrls, mapUrl, outlookCalendarUrl, subscribedCalendarUrls } from '../render/calendar-links';
 import { renderMarkdown, type Rich } from '../render/markdown';
 import { darkerPassingShade, mixColors } from '../render/quality/contrast';
 import { PLACEHOLDERS } from '../render/placeholders';
@@ -119,6 +119,8 @@ export interface IssueView {
     web: string;
     /** The whole week's events as one .ics. */
     weekIcs: string;
+    /** The calendar of every sent issue, to subscribe to once. */
+    calendar: { webcal: string; https: string };
     /** A placeholder, filled per recipient (see render/placeholders). */
     unsubscribe: string;
   };
@@ -199,7 +201,7 @@ export function buildView(issue: Issue, pub: Publication, opts: ViewOptions): Is
     glance: (issue.glance ?? pub.glance) ? [...all].sort((a, b) => a.start.localeCompare(b.start)) : undefined,
     featured,
     sections,
-    urls: { web: urls.web, weekIcs: urls.weekIcs, unsubscribe: PLACEHOLDERS.unsubscribeUrl },
+    urls: { web: urls.web, weekIcs: urls.weekIcs, calendar: subscribedCalendarUrls(pub.site_url), unsubscribe: PLACEHOLDERS.unsubscribeUrl },
   };
 }
 

@@ -87,3 +87,12 @@ export function shortCode(eventId: string): string {
   const n = BigInt('0x' + crypto.createHash('sha256').update(eventId).digest('hex').slice(0, 16));
   return n.toString(36).padStart(SHORT_CODE_LENGTH, '0').slice(-SHORT_CODE_LENGTH);
 }
+
+/**
+ * The calendar of every sent issue (`newsletter serve`'s /calendar.ics): `webcal:` makes a phone
+ * or desktop calendar subscribe at one tap; the https address is for apps that ask for one.
+ */
+export function subscribedCalendarUrls(siteUrl: string): { webcal: string; https: string } {
+  const https = `${siteUrl}/calendar.ics`;
+  return { https, webcal: https.replace(/^https?:/i, 'webcal:') };
+}
