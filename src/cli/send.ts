@@ -16,6 +16,7 @@ import { secretProblems } from '../unsubscribe/secret';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
 import { DeliveryStopped, UserError } from '../util/errors';
 import { config, println, type CliContext } from './context';
+import { issueFileArgument } from './issue-arg';
 import { sendDue } from './send-due';
 import { engineOption } from './options';
 
@@ -33,7 +34,7 @@ export interface SendOptions {
 export function sendCommand(ctx: CliContext): Command {
   return new Command('send')
     .description('send an issue to the subscribers (or test-send it with --to); --due sends what is scheduled')
-    .argument('[issue]', 'the issue file, e.g. issues/2021-03-22.yaml (or --due instead)')
+    .argument('[issue]', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22 (or --due instead)')
     .option('--due', 'send every issue whose send_at has come and that is not sent yet (for cron and timers; needs --yes)')
     .option('--to <addresses>', 'test send to these comma-separated addresses only ([TEST] subject, no ledger)')
     .option('--dry-run', 'show who would get it; send nothing')
@@ -52,7 +53,7 @@ export function sendCommand(ctx: CliContext): Command {
         return sendDue(ctx, cfg, opts, (issueFile) => sendIssue(ctx, cfg, issueFile, opts));
       }
       if (file === undefined) throw new UserError('name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due to send the issues whose send_at has come', 2);
-      return sendIssue(ctx, config(ctx), file, opts);
+      return sendIssue(ctx, config(ctx), issueFileArgument(ctx, file), opts);
     });
 }
 
@@ -66,8 +67,9 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     const { slug, prepared } = await prepareSend(cfg, absolute, file, opts.engine, now);
     return testSend(ctx, cfg, slug, prepared, opts.to);
   }
-  // Errors in the file stop here, before the store is opened.
-  loadIssueFile(absolute, cfg.publication.timezone, file);
+  // Errors in the file stop here, before the store is opened; so do the skeleton's stand-in texts
+  // and example links, which a send to the members must never carry (lint's send-time rule).
+  loadIssueFile(absolute, cfg.publication.timezone, file, { sending: true, siteUrl: cfg.publication.site_url });
 
   if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
     throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');

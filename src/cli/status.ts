@@ -106,7 +106,7 @@ function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
       return `scheduled (${relative})`;
     case 'due': {
       // An issue with errors is never sent; say so before the timer finds out.
-      const errors = hasErrors(checkIssueFile(item.absolutePath, cfg.publication.timezone, item.file).problems);
+      const errors = hasErrors(checkIssueFile(item.absolutePath, cfg.publication.timezone, item.file, { sending: true, siteUrl: cfg.publication.site_url }).problems);
       return `due (${relative}; the next \`send --due\` sends it)${errors ? ` — has errors, will not be sent: run \`newsletter check ${item.file}\`` : ''}`;
     }
     case 'stale':

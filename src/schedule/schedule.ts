@@ -140,7 +140,9 @@ export function readSendAt(source: string): { ok: boolean; value: string } | und
   const raw: unknown = doc.contents.get('send_at');
   if (raw === undefined || raw === null) return undefined;
   const value = String(raw);
-  return { ok: LocalDateTime.safeParse(value).success, value };
+  // "2021-03-22 07:00" is read as 2021-03-22T07:00, as check reads it.
+  const parsed = LocalDateTime.safeParse(value);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, value };
 }
 
 const RELATIVE_UNITS = ['days', 'hours', 'minutes'] as const;

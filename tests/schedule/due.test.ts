@@ -89,7 +89,7 @@ describe('send --due', () => {
     const r = await sendDue(project, local('2021-03-22T07:05'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml has errors, so it is not sent/m);
-    expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml:9:16  error  sections\[0\]\.events\[0\]\.start: /m);
+    expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml:9:16  error  sections\[0\]\.events\[0\] \("General meeting"\)\.start: /m);
     expect(outbox(project, '2021-03-22-extra')).toHaveLength(0);
     expect(r.stdout).toContain('2021-03-22: 3 sent');
     expect(outbox(project, '2021-03-22')).toHaveLength(3);

@@ -131,7 +131,7 @@ describe('send faults', () => {
     fs.writeFileSync(`${project.dir}/issues/bad.yaml`, 'week_of: 2021-03-22\nsubject: x\nsections: [ { title: S, events: [ { title: A, start: soon } ] } ]\n');
     const r = await runCli(['send', 'issues/bad.yaml', '--yes'], { cwd: project.dir, env: project.env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('issues/bad.yaml:3:54  error  sections[0].events[0].start');
+    expect(r.stderr).toContain('issues/bad.yaml:3:54  error  sections[0].events[0] ("A").start');
     expect(server.received).toHaveLength(0);
   });
 

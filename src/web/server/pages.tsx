@@ -34,6 +34,11 @@ p { margin: 0 0 16px; }
 button { font: inherit; font-weight: 600; color: #fff; background: ${color}; border: 0; border-radius: 6px; padding: 12px 22px; cursor: pointer; }
 button:focus-visible { outline: 3px solid #18181b; outline-offset: 2px; }
 .note { font-size: 14px; color: #52525b; margin: 16px 0 0; }
+a { color: inherit; }
+.issues { list-style: none; margin: 0 0 16px; padding: 0; }
+.issues li { margin: 0 0 14px; overflow-wrap: anywhere; }
+.issues time, .issues .title { display: block; font-size: 14px; color: #52525b; }
+.issues a { font-weight: 600; }
 label { display: block; font-weight: 600; margin: 0 0 14px; }
 label .optional { font-weight: 400; color: #52525b; }
 input[type=email], input[type=text] { display: block; width: 100%; margin-top: 4px; font: inherit; padding: 10px 12px; border: 1px solid #a1a1aa; border-radius: 6px; background: #fff; color: #18181b; }
@@ -44,7 +49,7 @@ input:focus-visible { outline: 3px solid ${color}; outline-offset: 1px; }
 @media (prefers-color-scheme: dark) {
   body { background: #18181b; color: #f4f4f5; }
   main { background: #27272a; }
-  .publication, .note, label .optional { color: #a1a1aa; }
+  .publication, .note, label .optional, .issues time, .issues .title { color: #a1a1aa; }
   input[type=email], input[type=text] { background: #18181b; color: #f4f4f5; border-color: #71717a; }
   .error { color: #fca5a5; }
   .secondary { color: #f4f4f5; border-color: #a1a1aa; }
@@ -54,7 +59,7 @@ input:focus-visible { outline: 3px solid ${color}; outline-offset: 1px; }
   return { css, cspHash: `'sha256-${crypto.createHash('sha256').update(css).digest('base64')}'` };
 }
 
-export function page(style: PageStyle, title: string, body: ReactNode): string {
+export function page(style: PageStyle, title: string, body: ReactNode, opts: { alternate?: string } = {}): string {
   return (
     '<!doctype html>' +
     renderToStaticMarkup(
@@ -62,8 +67,9 @@ export function page(style: PageStyle, title: string, body: ReactNode): string {
         <head>
           <meta charSet="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="robots" content="noindex" />
+          {opts.alternate ? null : <meta name="robots" content="noindex" />}
           <title>{title}</title>
+          {opts.alternate ? <link rel="alternate" type="application/atom+xml" title={title} href={opts.alternate} /> : null}
           <style dangerouslySetInnerHTML={{ __html: style.css }} />
         </head>
         <body>
@@ -168,5 +174,55 @@ export function errorPage(style: PageStyle, title: string, text: string): string
       <h1>{title}</h1>
       <p>{text}</p>
     </>,
+  );
+}
+
+export interface ArchiveEntry {
+  /** "March 22, 2021", in the publication's zone. */
+  date: string;
+  /** ISO date for <time>. */
+  isoDate: string;
+  subject: string;
+  title: string;
+  /** Relative to /issues/: `2021-03-22/`. */
+  href: string;
+}
+
+export interface ArchivePageInput {
+  publication: string;
+  issues: readonly ArchiveEntry[];
+  /** Relative to /issues/. */
+  feedHref: string;
+  calendarWebcal: string;
+  calendarHttps: string;
+}
+
+/** GET /issues/: every sent issue, newest first, and where to follow them (feed, calendar). */
+export function archivePage(style: PageStyle, p: ArchivePageInput): string {
+  return page(
+    style,
+    `${p.publication}: all issues`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>All issues</h1>
+      {p.issues.length === 0 ? (
+        <p>No issue has been sent yet.</p>
+      ) : (
+        <ul className="issues">
+          {p.issues.map((i) => (
+            <li key={i.href}>
+              <time dateTime={i.isoDate}>{i.date}</time>
+              <a href={i.href}>{i.subject}</a>
+              {i.title !== i.subject ? <span className="title">{i.title}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="note">
+        Follow new issues in a feed reader: <a href={p.feedHref}>Atom feed</a>. Every event in one calendar:{' '}
+        <a href={p.calendarWebcal}>subscribe</a> (or add <a href={p.calendarHttps}>this address</a> to your calendar app).
+      </p>
+    </>,
+    { alternate: p.feedHref },
   );
 }

@@ -7,6 +7,8 @@ import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
 import { declaredTooLarge, readForm } from './body';
 import { PublishedIssues, type PublishedFile } from './issues';
 import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, RESUBSCRIBE_FIELD, RESUBSCRIBE_VALUE, resubscribedPage, testMessagePage, unsubscribedPage } from './pages';
+import { PublicArchive } from './archive';
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections';
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
 import { listen, type ListeningServer } from '../listen';
@@ -16,11 +18,15 @@ import { createWebhooks, readWebhookBody, webhookProvider, type WebhookProvider 
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
- * It answers three kinds of request and nothing else:
+ * It answers these requests and nothing else:
  *  - /u/<token>: the unsubscribe page (GET, changes nothing) and its confirmation or RFC 8058's
  *    one-click POST (suppresses the address);
- *  - /issues/<slug>/, events.ics, events/<id>.ics: the web version and calendar files of issues
- *    that were sent, read-only.
+ *  - /issues/<slug>/ and the other files of an issue's current edition (events.ics,
+ *    events/<id>.ics, …): read-only, from the store;
+ *  - /issues/, /feed.xml, /calendar.ics: the archive, the Atom feed and the subscribed calendar
+ *    of every sent issue;
+ *  - /webhooks/<provider>: bounce and complaint reports from the mail relay.
+ * Everything comes from the store: nothing is read from issues/ or dist/, nothing is built.
  * Every response carries the security headers; every request is logged as one line with the
  * route pattern, never the token, the address or the client.
  */
@@ -38,8 +44,6 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often Node checks the two timeouts above (its default, 30 s, would let them run over). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-/** Open connections at most; more wait in the kernel's backlog. */
-const MAX_CONNECTIONS = 1_024;
 /**
  * Per client address: a person clicks a handful of links; a mail provider's one-click POSTs come
  * from many addresses. 30 at once and one a second after that stops a single flooding client.
@@ -74,6 +78,8 @@ export interface PublicServerOptions {
   /** Behind a reverse proxy: limit by the client address it puts in X-Forwarded-For. */
   trustProxy?: boolean;
   rateLimit?: RateLimitOptions;
+  /** Open connections per client address and overall (default DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: ConnectionLimits;
   /** Defaults: 10 s for the headers, 15 s for the whole request. */
   timeouts?: { headersMs: number; requestMs: number };
   /** One line per request (and per failure); default: none. */
@@ -101,6 +107,7 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { now }));
   const issues = new PublishedIssues(store.editions);
+  const archive = new PublicArchive(config, store.editions, style, now);
 
   const signup = createSignup({ config, store, keys, style, now, log, ...(opts.signup ?? {}) });
 
@@ -129,7 +136,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       });
     },
   );
-  server.maxConnections = MAX_CONNECTIONS;
+  // Not server.maxConnections: Node accepts the connections over it and drops them, so a client
+  // holding many open sockets would have everyone else reset. See ./connections.
+  guardConnections(server, opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS, opts.trustProxy ?? false);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -153,6 +162,10 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       return refuse(req, res, 405, 'Method not allowed', `This address answers ${allowed.join(', ')} only.`);
     }
     if (route.name === 'unsubscribe') return unsubscribe(req, res, route.token);
+    if (route.name === 'archive') return send(res, 200, 'text/html; charset=utf-8', await archive.archive(), { 'content-security-policy': pageCsp, 'cache-control': ISSUE_CACHE_CONTROL });
+    if (route.name === 'feed') return send(res, 200, 'application/atom+xml; charset=utf-8', await archive.feed(), { 'cache-control': ISSUE_CACHE_CONTROL });
+    // Inline, not an attachment: calendar apps subscribe to this address and read it as it is.
+    if (route.name === 'calendar') return send(res, 200, 'text/calendar; charset=utf-8', await archive.calendar(), { 'cache-control': ISSUE_CACHE_CONTROL });
     if (route.name === 'issue-no-slash') {
       if (!(await issues.isPublished(route.slug))) return notFound(req, res);
       // Relative, so it stays right behind a proxy that serves us under a path prefix.
