@@ -63,10 +63,12 @@ export function reportError(err: unknown, ctx: CliContext): number {
 
 /** The process entry (bin/newsletter.js): the only place that exits. */
 export function main(argv: string[]): void {
-  // `newsletter status | head` closes the pipe early: stop writing quietly instead of crashing.
+  // `newsletter send --yes | head -2` closes the pipe early, a closed terminal or SSH session
+  // fails writes with EIO: the output is lost, but the command goes on to its own end and exit
+  // code (a send is never cut short by its log).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') return;
       throw err;
     });
   }

@@ -7,6 +7,7 @@ import type { DeliveryCounts, DeliveryState, Ledger } from '../send/ledger';
 import { planDueRun } from '../schedule/due';
 import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
+import { escapeControl } from '../util/control-chars';
 import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
@@ -58,7 +59,7 @@ export function statusCommand(ctx: CliContext): Command {
         } else println(ctx.stdout, '  no edition stored (sent by an older version): `newsletter send <issue> --correction` publishes one');
         const problems: DeliveryState[] = ['failed', 'unknown', 'pending'];
         const rows = await ledger.listDeliveries(send.id, problems, LISTED_PROBLEMS);
-        for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${r.lastReply ?? ''}`.trimEnd());
+        for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${escapeControl(r.lastReply ?? '')}`.trimEnd());
         const more = counts.failed + counts.unknown + counts.pending - rows.length;
         if (more > 0) println(ctx.stdout, `  … and ${more} more`);
         await printFeedback(ctx, store.feedback, send.id);
@@ -87,7 +88,8 @@ async function printFeedback(ctx: CliContext, feedback: FeedbackStore, sendId: n
 /** Issues with a send_at, oldest first: when each goes out (local time) and where it stands. */
 async function printSchedule(ctx: CliContext, cfg: Config, ledger: Ledger): Promise<void> {
   const now = ctx.now();
-  const { issues, unreadable } = await readSchedule(cfg, ledger, now);
+  const { issues, unreadable, skipped } = await readSchedule(cfg, ledger, now);
+  for (const k of skipped) println(ctx.stderr, `warning: ${k.file} skipped: ${k.reason}`);
   if (issues.length === 0 && unreadable.length === 0) return;
   const zone = cfg.publication.timezone;
   println(ctx.stdout);

@@ -5,7 +5,7 @@ import { IssueError, UserError } from '../util/errors';
 import { formatPath, type Problem } from '../util/problems';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
 import { readBounceEnv, type BounceEnv } from '../bounces/settings';
-import { readEnv, type EnvSettings } from './env';
+import { envLines, readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
 export type { Engine, Publication } from './schema';
@@ -31,9 +31,14 @@ export const CONFIG_FILE = 'newsletter.yaml';
 export function loadConfig(root: string, env: Record<string, string | undefined> = process.env): Config {
   const { publication, warnings } = readPublication(root);
   const dotenvFile = path.join(root, '.env');
-  const fromFile = fs.existsSync(dotenvFile) ? dotenv.parse(fs.readFileSync(dotenvFile)) : {};
-  const merged = { ...fromFile, ...definedOnly(env) };
-  return { root, publication, env: readEnv(root, merged), bounces: readBounceEnv(merged), warnings };
+  const source = fs.existsSync(dotenvFile) ? fs.readFileSync(dotenvFile, 'utf8') : '';
+  const fromFile = dotenv.parse(source);
+  const display = path.relative(process.cwd(), dotenvFile) || '.env';
+  const origins = envLines(source, display);
+  const fromEnv = definedOnly(env);
+  for (const key of Object.keys(fromEnv)) delete origins[key];
+  const merged = { ...fromFile, ...fromEnv };
+  return { root, publication, env: readEnv(root, merged, origins), bounces: readBounceEnv(merged), warnings };
 }
 
 export function loadPublication(root: string): Publication {

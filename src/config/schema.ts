@@ -58,6 +58,7 @@ const num = (example: string) => z.number({ error: `must be a number, e.g. ${exa
 
 export const SendSettings = z.strictObject(
   {
+    /** Messages per second over all connections together; fractions are kept (0.5 = 30 a minute). */
     rate_per_second: num('14').positive({ error: 'must be more than 0' }).max(10000, { error: 'must be at most 10000' }).default(14),
     connections: num('5').int({ error: 'must be a whole number, e.g. 5' }).min(1, { error: 'must be at least 1' }).max(50, { error: 'must be at most 50' }).default(5),
     max_errors: num('50').int({ error: 'must be a whole number, e.g. 50' }).min(0, { error: 'must be 0 or more' }).default(50),
@@ -65,6 +66,9 @@ export const SendSettings = z.strictObject(
     max_attempts: num('5').int({ error: 'must be a whole number, e.g. 5' }).min(1, { error: 'must be at least 1' }).max(20, { error: 'must be at most 20' }).default(5),
     /** First retry after a 4xx; each later attempt waits twice as long. */
     retry_delay_seconds: num('30').min(0, { error: 'must be 0 or more' }).max(3600, { error: 'must be at most 3600' }).default(30),
+    /** The provider's caps, over a rolling hour and day and every send: a send that reaches one pauses (exit 3) and the next run resumes. */
+    max_per_hour: num('100').int({ error: 'must be a whole number, e.g. 100' }).min(1, { error: 'must be at least 1' }).optional(),
+    max_per_day: num('10000').int({ error: 'must be a whole number, e.g. 10000' }).min(1, { error: 'must be at least 1' }).optional(),
   },
   { error: (iss) => (iss.code === 'invalid_type' ? 'must be a block of settings, like send: { rate_per_second: 14, connections: 5 }' : undefined) },
 );

@@ -94,7 +94,8 @@ describe('soft bounces on a real store', () => {
   /** A send of `slug` made `daysAgo` days before `now`, delivered to everyone. */
   async function sendAt(slug: string, at: Date): Promise<Map<string, number>> {
     const { send } = await store.ledger.beginSend({ slug, edition: testEdition(), now: at });
-    const claimed = await store.ledger.claim(send.id, 10, at);
+    await store.ledger.acquireLease(send.id, 'test', at, at);
+    const claimed = await store.ledger.claim(send.id, 10, at, 'test');
     await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${slug}.${c.id}@example.org>` } })), at);
     return new Map(claimed.map((c) => [c.address, c.id]));
   }

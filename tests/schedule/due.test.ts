@@ -199,8 +199,8 @@ describe('send --due', () => {
     it.each([
       [['send'], 2, 'name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due'],
       [['send', 'issues/2021-03-22.yaml', '--due', '--yes'], 2, 'give either an issue (issues/2021-03-22.yaml) or --due, not both'],
-      [['send', '--due', '--yes', '--to', 'a@example.org'], 2, '--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition'],
-      [['send', '--due', '--yes', '--resend-unknown'], 2, '--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition'],
+      [['send', '--due', '--yes', '--to', 'a@example.org'], 2, '--due cannot be combined with --to, --resend-unknown, --retry-failed, --correction or --keep-edition'],
+      [['send', '--due', '--yes', '--resend-unknown'], 2, '--due cannot be combined with --to, --resend-unknown, --retry-failed, --correction or --keep-edition'],
       [['send', '--due'], 1, 'send --due never asks for confirmation: add --yes (newsletter send --due --yes)'],
     ])('%j exits %i', async (args, code, message) => {
       const project = await makeSendProject(1);
