@@ -61,7 +61,7 @@ describe('the sending process under signals, pipes and kills', () => {
     expect(await child.exited).toBe(3);
     expect(child.stderr()).toContain('stopping on SIGHUP: finishing the messages in flight');
     expect(child.stderr()).toContain('stopped by SIGHUP; in-flight messages were recorded.');
-    expect(child.stderr()).not.toContain('Ctrl-C');
+    expect(child.stderr()).not.toContain('stopped by Ctrl-C');
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env: project.env, now: new Date() });
     expect(status.stdout).toMatch(/ 0 unknown/);
     expect((await send(project)).stdout).toContain('40 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
