@@ -185,8 +185,10 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
         correct = true;
       } else if (opts.keepEdition || opts.due) {
         // --due never asks and never mixes versions: it finishes what was started, and says so.
-        println(ctx.stderr, `note: ${file} changed since ${editionName(current.number)} of this send; the remaining subscribers get ${editionName(current.number)} as it was started. Changes not sent:\n${listed}`);
-        if (opts.due) println(ctx.stderr, `note: to send the changes to the remaining subscribers instead, run: newsletter send ${file} --correction`);
+        const stamp = logStamp(ctx);
+        println(ctx.stderr, `${stamp}note: ${file} changed since ${editionName(current.number)} of this send; the remaining subscribers get ${editionName(current.number)} as it was started. Changes not sent:`);
+        for (const line of changes) println(ctx.stderr, `${stamp}  ${line}`);
+        if (opts.due) println(ctx.stderr, `${stamp}note: to send the changes to the remaining subscribers instead, run: newsletter send ${file} --correction`);
       } else {
         throw new UserError(
           `${file} changed since this send started (${editionName(current.number)}, ${counts!.sent} already sent):\n${listed}\n` +
