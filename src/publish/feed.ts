@@ -63,8 +63,10 @@ export function atomFeed(input: FeedInput): string {
   }) as string;
 }
 
-/** A web version's body (feed readers show content inside their own page; its head is theirs). */
+/** A web version's body (feed readers show content inside their own page; its head is theirs), without hidden text. */
 function bodyOf(html: string): string {
   const $ = cheerio.load(html);
+  // The preheader and other email-only text hidden by inline style: feed readers drop styles.
+  $('[style*="display:none"], [style*="display: none"]').remove();
   return ($('body').html() ?? html).trim();
 }

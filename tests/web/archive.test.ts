@@ -80,6 +80,9 @@ describe('archive, feed and calendar', () => {
     expect(seed.title).toContain('This week: Solidarity with BAmazon Union!');
     expect(seed.content).toContain('Pass the PRO Act Planning Meeting');
     expect(seed.content).toContain('12:00 pm');
+    // The email's hidden preheader is not in the content (readers drop the style that hides it); it is the summary.
+    expect(seed.content).not.toMatch(/display: ?none/);
+    expect(seed.description).toBe('Rally at Grand Park, one-on-one training, PRO Act planning, DSA 101');
     // Published when the send started; updated when the correction was made.
     expect(seed.published!.toISOString().slice(0, 10)).toBe('2021-03-21');
     expect(seed.updated!.toISOString().slice(0, 10)).toBe('2021-03-30');
@@ -142,6 +145,7 @@ describe('archive, feed and calendar', () => {
         ['/feed.xml', 'application/atom+xml; charset=utf-8'],
         ['/calendar.ics', 'text/calendar; charset=utf-8'],
         [new URL(mail!.unsubscribeUrl).pathname, 'text/html; charset=utf-8'],
+        ['/subscribe', 'text/html; charset=utf-8'],
       ]) {
         const res = await rawRequest(url, 'GET', p!);
         expect([p, res.status, res.headers['content-type']]).toEqual([p, 200, type]);
