@@ -42,18 +42,21 @@ export interface DraftOptions {
   viewAt: DateTime;
   /** The moment the calendars are stamped with (DTSTAMP, SEQUENCE): now. */
   stampAt: DateTime;
+  /** Where it is published, when not the issue's own slug (a test send's draft, src/publish/draft.ts). */
+  slug?: string;
 }
 
 export async function draftEdition(opts: DraftOptions): Promise<EditionDraft> {
   const { config } = opts;
   const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt });
+  const slug = opts.slug ?? loaded.slug;
+  const view = buildView(loaded.issue, config.publication, { slug, now: opts.viewAt });
   const rendered = await renderIssue(view, engine);
   const assets: EditionAsset[] = [{ path: WEB_VERSION_PATH, contentType: HTML_TYPE, body: Buffer.from(await renderWebHtml(view, engine)) }];
   for (const [path, body] of Object.entries(icsFiles(view, { now: opts.stampAt }))) assets.push({ path, contentType: CALENDAR_TYPE, body: Buffer.from(body) });
   return {
-    slug: loaded.slug,
+    slug,
     view,
     rendered,
     loaded,
