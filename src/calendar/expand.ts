@@ -1,6 +1,7 @@
-import { timezoneExists, getVtimezoneComponent } from '@touch4it/ical-timezones';
+import { timezoneExists as timezoneExistsTyped, getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ICAL from 'ical.js';
 import { DateTime, IANAZone } from 'luxon';
+import { findIana } from 'windows-iana';
 import { CalendarError } from './errors';
 
 /**
@@ -9,11 +10,14 @@ import { CalendarError } from './errors';
  *
  * What this file decides on top of the library:
  * - a moved instance (an override with RECURRENCE-ID) replaces the instance it names, wherever it
- *   moved to; the original is dropped even when the override lands in another week;
+ *   moved to; the original is dropped even when the override lands in another week; an override
+ *   with RANGE=THISANDFUTURE (which ical.js does not apply) also changes every later instance:
+ *   the same shift in time, its length, and its fields;
  * - EXDATE and RECURRENCE-ID are matched by instant (or by date), so a UTC EXDATE still removes an
  *   instance of a series written with a TZID;
  * - times become wall-clock times in the publication's zone; a TZID the tz database knows is
- *   converted by luxon (full history), any other by the file's own VTIMEZONE; floating times are
+ *   converted by luxon (full history), and so is a Windows zone name (Outlook and Exchange write
+ *   "Pacific Standard Time"), by the CLDR table; any other by the file's own VTIMEZONE; floating times are
  *   read in the calendar's X-WR-TIMEZONE (as Google and Apple do), else the publication's zone;
  * - all-day events (VALUE=DATE) stay dates, with the exclusive DTEND made the last day;
  * - an event belongs to the week when any part of it falls in the week.
@@ -51,6 +55,9 @@ export interface WeekEvents {
   /** Things the editor should know: a time zone the file does not define, a series cut short. */
   notes: string[];
 }
+
+/** The package's types say Promise; its code returns a boolean at once. */
+const timezoneExists = timezoneExistsTyped as unknown as (zone: string) => boolean;
 
 /** A daily series started decades ago is still only this many steps; beyond it we stop. */
 const MAX_OCCURRENCES = 50_000;
@@ -105,22 +112,26 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
     try {
       const [master, ...others] = masters;
       const overridden = new Set(overrides.map((o) => instantKey(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx)));
+      const future = overrides
+        .filter((o) => /^thisandfuture$/i.test(String(o.getFirstProperty('recurrence-id')!.getParameter('range') ?? '')))
+        .map((o) => ({ override: o, from: instantOrder(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx) }))
+        .sort((a, b) => a.from - b.from);
       for (const o of overrides) {
         const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
         const event = new ICAL.Event(o);
         keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
       }
-      if (master) expandSeries(master, uid, overridden, false);
+      if (master) expandSeries(master, uid, overridden, false, future);
       // The same UID on several events (some exporters reuse one): each is its own event, told
       // apart by its date.
-      for (const other of others) expandSeries(other, uid, new Set(), true);
+      for (const other of others) expandSeries(other, uid, new Set(), true, []);
     } catch (err) {
       const title = text1(masters[0] ?? overrides[0]!, 'summary') ?? uid;
       notes.push(`${opts.source}: "${cleanText(title)}" could not be read (${(err as Error).message.split('\n')[0]}); it was left out`);
     }
   }
 
-  function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean): void {
+  function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean, future: { override: ICAL.Component; from: number }[]): void {
     const event = new ICAL.Event(master);
     const dtstart = master.getFirstProperty('dtstart')!;
     if (!event.isRecurring()) {
@@ -145,13 +156,48 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
       if (start.allDay && start.date >= weekDates.after) break;
       const key = instantKey(next, dtstart, ctx);
       if (overridden.has(key) || excluded.has(key) || (!start.allDay && excluded.has(`day:${start.dt.toISODate()}`))) continue;
+      const instance = start.allDay ? start.date : start.dt.toISODate()!;
+      // The latest THISANDFUTURE override at or before this instance rules it.
+      const order = instantOrder(next, dtstart, ctx);
+      const rule = future.filter((f) => f.from <= order).at(-1)?.override;
+      if (rule) {
+        keep(thisAndFuture(rule, master, uid, next, instance));
+        continue;
+      }
       const end = next.clone();
       end.addDuration(event.duration);
-      keep(toCalendarEvent(master, uid, next, end, start.allDay ? start.date : start.dt.toISODate()!, ctx));
+      keep(toCalendarEvent(master, uid, next, end, instance, ctx));
     }
   }
+
+  /** An instance after a RANGE=THISANDFUTURE override: shifted as the override shifted its own, with its length and fields. */
+  function thisAndFuture(rule: ICAL.Component, master: ICAL.Component, uid: string, next: ICAL.Time, instance: string): CalendarEvent {
+    const changed = new ICAL.Event(rule);
+    const rid = rule.getFirstPropertyValue('recurrence-id') as ICAL.Time;
+    // Shift by wall-clock time in the series' zone: 18:00 → 18:30 stays 18:30 across a change of offset.
+    const shift = wallClock(changed.startDate.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)).subtractDate(wallClock(rid.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)));
+    const start = next.clone();
+    start.addDuration(shift);
+    if (start.isDate !== changed.startDate.isDate) start.isDate = changed.startDate.isDate;
+    const end = start.clone();
+    end.addDuration(changed.duration);
+    const seriesStart = master.getFirstProperty('dtstart')!;
+    return toCalendarEvent(rule, uid, start, end, instance, ctx, master, { start: seriesStart, end: seriesStart });
+  }
+
   out.sort((a, b) => a.start.localeCompare(b.start) || a.title.localeCompare(b.title));
   return { events: out, notes };
+}
+
+/** The same wall-clock fields as UTC, so that subtracting two gives the wall-clock difference. */
+function wallClock(t: ICAL.Time): ICAL.Time {
+  return new ICAL.Time({ year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second, isDate: t.isDate }, ICAL.Timezone.utcTimezone);
+}
+
+/** A number that orders instances: the instant (ms), or midnight UTC of an all-day date. */
+function instantOrder(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): number {
+  const local = toLocal(t, prop, ctx);
+  return local.allDay ? Date.parse(`${local.date}T00:00:00Z`) : local.dt.toMillis();
 }
 
 function parseCalendar(text: string, source: string): ICAL.Component {
@@ -183,8 +229,12 @@ function registerZones(vevents: ICAL.Component[]): void {
   for (const v of vevents) {
     for (const p of v.getAllProperties()) {
       const tzid = p.getParameter('tzid');
-      if (typeof tzid !== 'string' || ICAL.TimezoneService.has(tzid) || !timezoneExists(tzid)) continue;
-      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${getVtimezoneComponent(tzid)}\r\nEND:VCALENDAR`) as unknown[]);
+      if (typeof tzid !== 'string' || ICAL.TimezoneService.has(tzid)) continue;
+      // A Windows name is registered under its own TZID with its IANA zone's rules.
+      const iana = timezoneExists(tzid) ? tzid : windowsZone(tzid);
+      if (!iana || !timezoneExists(iana)) continue;
+      const vtimezone = (getVtimezoneComponent(iana) ?? '').replace(/^TZID:.*$/m, () => `TZID:${tzid}`);
+      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${vtimezone}\r\nEND:VCALENDAR`) as unknown[]);
       const vtz = comp.getFirstSubcomponent('vtimezone');
       if (vtz) ICAL.TimezoneService.register(vtz);
     }
@@ -226,7 +276,13 @@ function toLocal(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): Local {
 /** "America/New_York", and the Mozilla form "/mozilla.org/20050126_1/America/New_York". */
 function ianaName(tzid: string): string | undefined {
   const candidates = [tzid, tzid.replace(/^\/[^/]+\/[^/]+\//, ''), tzid.replace(/^\//, '')];
-  return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC');
+  return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC') ?? windowsZone(tzid);
+}
+
+/** "Pacific Standard Time" (a Windows zone name, as Outlook and Exchange write TZID) → America/Los_Angeles. */
+function windowsZone(tzid: string): string | undefined {
+  const iana = findIana(tzid.trim())?.[0];
+  return iana && IANAZone.isValidZone(iana) ? iana : undefined;
 }
 
 /** An instant whose local time the clock also showed an hour earlier (01:30 PST after 01:30 PDT). */
@@ -281,14 +337,16 @@ function toCalendarEvent(
   instance: string | undefined,
   ctx: TimeContext,
   master?: ICAL.Component,
+  /** The properties whose TZID the times are written in, when not the event's own DTSTART/DTEND. */
+  timeProps?: { start: ICAL.Property; end: ICAL.Property },
 ): CalendarEvent {
   // An override may leave out what did not change: take the series' value then.
   const field = (name: string) => {
     const value = text1(v, name) ?? (master ? text1(master, name) : undefined);
     return value === undefined ? undefined : cleanText(value);
   };
-  const startProp = v.getFirstProperty('dtstart')!;
-  const endProp = v.getFirstProperty('dtend') ?? startProp;
+  const startProp = timeProps?.start ?? v.getFirstProperty('dtstart')!;
+  const endProp = timeProps?.end ?? v.getFirstProperty('dtend') ?? startProp;
   let start = toLocal(startTime, startProp, ctx);
   let end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
   // Outlook and Exchange write all-day events as midnight to midnight with this flag.
@@ -324,7 +382,8 @@ function toCalendarEvent(
     description: description?.trim() || undefined,
     descriptionIsHtml: Boolean(html?.trim()) || looksLikeHtml(description ?? ''),
     url: field('url')?.trim() || undefined,
-    conference: field('x-google-conference')?.trim() || undefined,
+    // Google's conference link; Outlook's and Exchange's Teams and Skype links.
+    conference: ['x-google-conference', 'x-microsoft-skypeteamsmeetingurl', 'x-microsoft-onlinemeetingexternallink', 'x-microsoft-onlinemeetingconflink'].map((n) => field(n)?.trim()).find(Boolean),
     cancelled: status === 'CANCELLED',
     private: /^(PRIVATE|CONFIDENTIAL)$/i.test(field('class') ?? ''),
     span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },
