@@ -79,8 +79,14 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
   const weekDates = { first: weekStart.toISODate()!, after: weekEnd.toISODate()! };
   const ctx: TimeContext = { zone: opts.zone, calendarZone, root, notes, source: opts.source };
 
+  // Instances whose wall-clock end is two days before the week (more than any zone offset) are
+  // skipped without converting them: a daily series started years ago, or a feed of thousands of
+  // past events, stays cheap.
+  const floor = Date.UTC(weekStart.year, weekStart.month - 1, weekStart.day) - 2 * 86_400_000;
+  const ceiling = Date.UTC(weekEnd.year, weekEnd.month - 1, weekEnd.day) + 2 * 86_400_000;
+
   const vevents = root.getAllSubcomponents('vevent');
-  registerZones(vevents);
+  registerZones(root, vevents);
 
   // A series and its overrides share a UID; overrides carry RECURRENCE-ID.
   const byUid = new Map<string, { masters: ICAL.Component[]; overrides: ICAL.Component[] }>();
@@ -118,7 +124,7 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
         .sort((a, b) => a.from - b.from);
       for (const o of overrides) {
         const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
-        const event = new ICAL.Event(o);
+        const event = event_(o);
         keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
       }
       if (master) expandSeries(master, uid, overridden, false, future);
@@ -132,20 +138,26 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
   }
 
   function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean, future: { override: ICAL.Component; from: number }[]): void {
-    const event = new ICAL.Event(master);
+    const event = event_(master);
     const dtstart = master.getFirstProperty('dtstart')!;
     if (!event.isRecurring()) {
+      // Far from the week (by wall-clock time, more than any zone offset): not converted at all.
+      const end = event.endDate ?? event.startDate;
+      const wall = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+      if (wall(end) < floor || wall(event.startDate) > ceiling) return;
       keep(toCalendarEvent(master, uid, event.startDate, event.endDate, dated ? localDate(event.startDate, dtstart, ctx) : undefined, ctx));
       return;
     }
     const excluded = exdateKeys(master, ctx);
-    // Instances whose wall-clock end is two days before the week (more than any zone offset) are
-    // skipped without converting them: a daily series started years ago stays cheap.
-    const floor = Date.UTC(weekStart.year, weekStart.month - 1, weekStart.day) - 2 * 86_400_000;
     const lengthMs = event.duration.toSeconds() * 1000;
     const iterator = event.iterator();
     let count = 0;
-    for (let next = iterator.next(); next; next = iterator.next()) {
+    for (let item: ICAL.Time | ICAL.Period | null = iterator.next(); item; item = iterator.next()) {
+      // RDATE;VALUE=PERIOD gives a start and an end (or a length) of its own.
+      const period = item instanceof ICAL.Period ? item : undefined;
+      let next = period ? period.start : (item as ICAL.Time);
+      // An RDATE in another zone than DTSTART: read in the series' zone, as its TZID is.
+      if (next.zone && event.startDate.zone && !next.isDate && ![event.startDate.zone.tzid, 'UTC', 'floating'].includes(next.zone.tzid)) next = next.convertToZone(event.startDate.zone);
       if (++count > MAX_OCCURRENCES) {
         notes.push(`${opts.source}: "${cleanText(event.summary ?? uid)}" repeats more than ${MAX_OCCURRENCES} times before this week; later instances were not read`);
         break;
@@ -165,14 +177,14 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
         continue;
       }
       const end = next.clone();
-      end.addDuration(event.duration);
+      end.addDuration(period ? period.getDuration() : event.duration);
       keep(toCalendarEvent(master, uid, next, end, instance, ctx));
     }
   }
 
   /** An instance after a RANGE=THISANDFUTURE override: shifted as the override shifted its own, with its length and fields. */
   function thisAndFuture(rule: ICAL.Component, master: ICAL.Component, uid: string, next: ICAL.Time, instance: string): CalendarEvent {
-    const changed = new ICAL.Event(rule);
+    const changed = event_(rule);
     const rid = rule.getFirstPropertyValue('recurrence-id') as ICAL.Time;
     // Shift by wall-clock time in the series' zone: 18:00 → 18:30 stays 18:30 across a change of offset.
     const shift = wallClock(changed.startDate.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)).subtractDate(wallClock(rid.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)));
@@ -200,6 +212,15 @@ function instantOrder(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): numb
   return local.allDay ? Date.parse(`${local.date}T00:00:00Z`) : local.dt.toMillis();
 }
 
+/**
+ * An ical.js Event for one component. Without `exceptions`, ical.js scans every VEVENT of the
+ * file for each one it makes (quadratic: minutes for a large feed); the overrides are matched
+ * here by UID instead.
+ */
+function event_(component: ICAL.Component): ICAL.Event {
+  return new ICAL.Event(component, { exceptions: [] });
+}
+
 function parseCalendar(text: string, source: string): ICAL.Component {
   let jcal: unknown;
   try {
@@ -222,21 +243,29 @@ function defaultZone(root: ICAL.Component, zone: string): string {
 
 /**
  * TZIDs that the file uses without defining (RFC 5545 requires a VTIMEZONE, but not every
- * exporter writes one): registered from the tz database so that ical.js can compare them with
- * UNTIL and EXDATE. The file's own VTIMEZONEs take precedence (ical.js looks there first).
+ * exporter writes one): added to the file from the tz database, so that ical.js can compare them
+ * with UNTIL and EXDATE, and finds them at once (it searches every component of the file for a
+ * TZID it lacks, each time it reads a time: minutes for a large feed). The file's own VTIMEZONEs
+ * take precedence.
  */
-function registerZones(vevents: ICAL.Component[]): void {
+function registerZones(root: ICAL.Component, vevents: ICAL.Component[]): void {
+  const defined = new Set(root.getAllSubcomponents('vtimezone').map((z) => String(z.getFirstPropertyValue('tzid') ?? '')));
   for (const v of vevents) {
     for (const p of v.getAllProperties()) {
       const tzid = p.getParameter('tzid');
-      if (typeof tzid !== 'string' || ICAL.TimezoneService.has(tzid)) continue;
-      // A Windows name is registered under its own TZID with its IANA zone's rules.
-      const iana = timezoneExists(tzid) ? tzid : windowsZone(tzid);
-      if (!iana || !timezoneExists(iana)) continue;
-      const vtimezone = (getVtimezoneComponent(iana) ?? '').replace(/^TZID:.*$/m, () => `TZID:${tzid}`);
-      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${vtimezone}\r\nEND:VCALENDAR`) as unknown[]);
+      if (typeof tzid !== 'string' || defined.has(tzid)) continue;
+      defined.add(tzid);
+      // A Windows name is added under its own TZID with its IANA zone's rules (the package's
+      // own alias for it can be wrong: it makes "Eastern Standard Time" a fixed UTC-5).
+      const iana = ianaName(tzid) ?? (timezoneExists(tzid) ? tzid : undefined);
+      const vtimezone = iana && timezoneExists(iana) ? getVtimezoneComponent(iana) : undefined;
+      if (!vtimezone) continue;
+      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${vtimezone.replace(/^TZID:.*$/m, () => `TZID:${tzid}`)}\r\nEND:VCALENDAR`) as unknown[]);
       const vtz = comp.getFirstSubcomponent('vtimezone');
-      if (vtz) ICAL.TimezoneService.register(vtz);
+      if (!vtz) continue;
+      comp.removeSubcomponent(vtz);
+      root.addSubcomponent(vtz);
+      if (!ICAL.TimezoneService.has(tzid)) ICAL.TimezoneService.register(new ICAL.Timezone({ component: vtz, tzid }));
     }
   }
 }
@@ -274,7 +303,13 @@ function toLocal(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): Local {
 }
 
 /** "America/New_York", and the Mozilla form "/mozilla.org/20050126_1/America/New_York". */
+const ianaNames = new Map<string, string | undefined>();
 function ianaName(tzid: string): string | undefined {
+  if (!ianaNames.has(tzid)) ianaNames.set(tzid, findIanaName(tzid));
+  return ianaNames.get(tzid);
+}
+
+function findIanaName(tzid: string): string | undefined {
   const candidates = [tzid, tzid.replace(/^\/[^/]+\/[^/]+\//, ''), tzid.replace(/^\//, '')];
   return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC') ?? windowsZone(tzid);
 }
