@@ -30,6 +30,7 @@ export default function Newsletter({ view }: NewsletterProps) {
   return (
     <Html lang={view.lang} dir="ltr">
       <Head>
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
         <title>{view.subject}</title>

@@ -21,6 +21,16 @@ export function Footer({ view }: { view: IssueView }) {
           This week's events (.ics)
         </Link>
       </Text>
+      <Text style={small}>
+        Every event in your calendar, updated each week:{' '}
+        <Link href={view.urls.calendar.webcal} style={link}>
+          Subscribe
+        </Link>
+        {' · '}
+        <Link href={view.urls.calendar.https} style={link}>
+          Calendar address (https)
+        </Link>
+      </Text>
       {pub.social.length ? (
         <Text style={small}>
           Follow us:{' '}

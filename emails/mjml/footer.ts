@@ -17,6 +17,7 @@ export function footer(view: IssueView): Element {
         'mj-text',
         {},
         p(pub.calendarUrl && [link(pub.calendarUrl, 'Full calendar of events'), ' · '], link(view.urls.weekIcs, "This week's events (.ics)")),
+        p('Every event in your calendar, updated each week: ', link(view.urls.calendar.webcal, 'Subscribe'), ' · ', link(view.urls.calendar.https, 'Calendar address (https)')),
         pub.social.length > 0 && p('Follow us: ', pub.social.map((s, i) => [i > 0 && ' · ', link(s.url, s.label)])),
         p(pub.reason),
         p(`${pub.name} · ${pub.postalAddress}`),

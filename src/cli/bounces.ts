@@ -15,11 +15,14 @@ interface BounceOptions {
   recipient?: string;
 }
 
+/** sysexits.h: "temporary failure, the user is invited to retry"; Postfix and Exim defer the message. */
+const EX_TEMPFAIL = 75;
+
 /** How many unmatched reports are listed one per line before "… and N more". */
 const LISTED_UNMATCHED = 50;
 
 export function bouncesCommand(ctx: CliContext): Command {
-  return new Command('bounces')
+  const command = new Command('bounces')
     .description('read bounces (DSN) and complaints (ARF) and apply them: hard bounces and complaints suppress the address')
     .option('--stdin', 'one message on standard input (for an MTA pipe: /etc/aliases or a Postfix pipe transport)')
     .option('--recipient <address>', 'with --stdin: the envelope recipient the MTA delivered it to (Postfix ${original_recipient})')
@@ -30,38 +33,54 @@ export function bouncesCommand(ctx: CliContext): Command {
       const given = [opts.stdin, opts.mbox, opts.maildir].filter(Boolean).length;
       if (given > 1) throw new UserError('give one of --stdin, --mbox FILE or --maildir DIR (or none, for BOUNCE_IMAP_URL)', 2);
       if (opts.recipient && !opts.stdin) throw new UserError('--recipient goes with --stdin', 2);
-      const cfg = config(ctx);
-      if (!given && !cfg.bounces.imapUrl) {
-        throw new UserError('nothing to read: give --stdin, --mbox FILE or --maildir DIR, or set BOUNCE_IMAP_URL in .env (imaps://user:password@imap.example.org/INBOX)', 2);
-      }
-      const store = await openStore(cfg, { now: ctx.now });
-      try {
-        const tally = new Tally(ctx);
-        const bctx = (): BounceContext => bounceContext(cfg, store.feedback, ctx.now(), opts.recipient);
-        const one = async (msg: IncomingMessage): Promise<ReportResult> => {
-          const result: ReportResult = msg.raw ? await processMessage(msg.raw, bctx()) : { status: 'skipped', why: msg.problem ?? 'unreadable' };
-          tally.add(msg.label, result);
-          return result;
-        };
-        if (opts.stdin) {
-          await one(await readStdin(ctx.stdin));
-        } else if (opts.mbox) {
-          for await (const msg of readMbox(path.resolve(ctx.cwd, opts.mbox), opts.mbox)) await one(msg);
-        } else if (opts.maildir) {
-          for await (const msg of readMaildir(path.resolve(ctx.cwd, opts.maildir), opts.maildir)) await one(msg);
-        } else {
-          const { display, moved } = await processImapMailbox({ url: cfg.bounces.imapUrl!, processedFolder: cfg.bounces.imapProcessedFolder }, async (msg) => {
-            const r = await one(msg);
-            // Reports are moved once read; people's replies, auto-replies and unreadable messages stay.
-            return r.status === 'not-a-report' || r.status === 'skipped' ? 'leave' : 'move';
-          });
-          println(ctx.stderr, `${display}: ${moved} report${moved === 1 ? '' : 's'} moved to ${cfg.bounces.imapProcessedFolder}`);
+      if (opts.stdin) {
+        // A failure here (no store, a lock held too long) must not lose the report: the MTA
+        // keeps the message and tries again later when a pipe exits EX_TEMPFAIL (75).
+        try {
+          return await readAndApply(opts, given);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          throw new UserError(`${message} (exit ${EX_TEMPFAIL}: the mail system keeps the report and tries again later)`, EX_TEMPFAIL);
         }
-        tally.finish();
-      } finally {
-        await store.close();
       }
+      return readAndApply(opts, given);
     });
+
+  return command;
+
+  async function readAndApply(opts: BounceOptions, given: number): Promise<void> {
+    const cfg = config(ctx);
+    if (!given && !cfg.bounces.imapUrl) {
+      throw new UserError('nothing to read: give --stdin, --mbox FILE or --maildir DIR, or set BOUNCE_IMAP_URL in .env (imaps://user:password@imap.example.org/INBOX)', 2);
+    }
+    const store = await openStore(cfg, { now: ctx.now });
+    try {
+      const tally = new Tally(ctx);
+      const bctx = (): BounceContext => bounceContext(cfg, store.feedback, ctx.now(), opts.recipient);
+      const one = async (msg: IncomingMessage): Promise<ReportResult> => {
+        const result: ReportResult = msg.raw ? await processMessage(msg.raw, bctx()) : { status: 'skipped', why: msg.problem ?? 'unreadable' };
+        tally.add(msg.label, result);
+        return result;
+      };
+      if (opts.stdin) {
+        await one(await readStdin(ctx.stdin));
+      } else if (opts.mbox) {
+        for await (const msg of readMbox(path.resolve(ctx.cwd, opts.mbox), opts.mbox)) await one(msg);
+      } else if (opts.maildir) {
+        for await (const msg of readMaildir(path.resolve(ctx.cwd, opts.maildir), opts.maildir)) await one(msg);
+      } else {
+        const { display, moved } = await processImapMailbox({ url: cfg.bounces.imapUrl!, processedFolder: cfg.bounces.imapProcessedFolder }, async (msg) => {
+          const r = await one(msg);
+          // Reports are moved once read; people's replies, auto-replies and unreadable messages stay.
+          return r.status === 'not-a-report' || r.status === 'skipped' ? 'leave' : 'move';
+        });
+        println(ctx.stderr, `${display}: ${moved} report${moved === 1 ? '' : 's'} moved to ${cfg.bounces.imapProcessedFolder}`);
+      }
+      tally.finish();
+    } finally {
+      await store.close();
+    }
+  }
 }
 
 export function bounceContext(cfg: Config, store: BounceContext['store'], now: Date, envelopeRecipient?: string): BounceContext {

@@ -5,16 +5,18 @@ import { buildIssue, type BuildResult } from '../render/build';
 import { allEvents } from '../render/ics';
 import { formatProblem } from '../util/problems';
 import { config, println, type CliContext } from './context';
+import { issueFileArgument } from './issue-arg';
 import { engineOption } from './options';
 
 export function buildCommand(ctx: CliContext): Command {
   return new Command('build')
     .description('render an issue: email.html, email.txt, a sample message.eml, web.html, events.ics and events/<id>.ics')
-    .argument('<issue>', 'the issue file, e.g. issues/2021-03-22.yaml')
+    .argument('<issue>', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22')
     .addOption(engineOption())
     .option('--out <dir>', 'output folder (default: dist/<issue>)')
-    .action(async (file: string, opts: { engine?: 'react' | 'mjml'; out?: string }) => {
+    .action(async (arg: string, opts: { engine?: 'react' | 'mjml'; out?: string }) => {
       const cfg = config(ctx);
+      const file = issueFileArgument(ctx, arg);
       const result = await buildIssue({
         config: cfg,
         file: path.resolve(ctx.cwd, file),

@@ -5,6 +5,7 @@ import { buildCommand } from './build';
 import { checkCommand } from './check';
 import { defaultContext, println, type CliContext } from './context';
 import { previewCommand } from './preview';
+import { initCommand } from './init';
 import { newCommand } from './new';
 import { schemaCommand } from './schema';
 import { sendCommand } from './send';
@@ -16,7 +17,7 @@ import { subscribersCommand } from './subscribers';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [initCommand, checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')
@@ -63,10 +64,12 @@ export function reportError(err: unknown, ctx: CliContext): number {
 
 /** The process entry (bin/newsletter.js): the only place that exits. */
 export function main(argv: string[]): void {
-  // `newsletter status | head` closes the pipe early: stop writing quietly instead of crashing.
+  // `newsletter send --yes | head -2` closes the pipe early, a closed terminal or SSH session
+  // fails writes with EIO: the output is lost, but the command goes on to its own end and exit
+  // code (a send is never cut short by its log).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') return;
       throw err;
     });
   }

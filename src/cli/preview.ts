@@ -13,7 +13,7 @@ import { println, type CliContext } from './context';
 export function previewCommand(ctx: CliContext): Command {
   return new Command('preview')
     .description('preview issues in the browser (desktop, phone, dark mode, plain text), reloading on every save')
-    .argument('[issue]', 'the issue to open first, e.g. issues/2021-03-22.yaml (default: the newest)')
+    .argument('[issue]', 'the issue to open first, e.g. issues/2021-03-22.yaml or 2021-03-22 (default: the newest)')
     .option('--port <port>', `port to listen on (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on (keep the default unless you know why)', DEFAULT_HOST)
     .action(async (issue: string | undefined, opts: { port: number; host: string }) => {

@@ -15,7 +15,7 @@ import type { SendOptions } from './send';
  * 1 when an issue was refused (stale, errors, unreadable send_at), so cron and systemd report it;
  * 3 when a delivery stopped (the next run resumes it). Other due issues still go out after a 1.
  */
-export async function sendDue(ctx: CliContext, cfg: Config, opts: SendOptions, sendIssue: (file: string) => Promise<void>): Promise<void> {
+export async function sendDue(ctx: CliContext, cfg: Config, opts: SendOptions, sendIssue: (file: string, log: (line: string) => void) => Promise<void>): Promise<void> {
   if (!opts.yes && !opts.dryRun) {
     throw new UserError('send --due never asks for confirmation: add --yes (newsletter send --due --yes) to send the issues whose send_at has come');
   }
@@ -34,6 +34,7 @@ export async function sendDue(ctx: CliContext, cfg: Config, opts: SendOptions, s
   const zone = cfg.publication.timezone;
   let code = 0;
   const fail = (c: number) => (code = Math.max(code, c));
+  for (const k of schedule.skipped) warn(`warning: ${k.file} skipped: ${k.reason}`);
   for (const u of schedule.unreadable) {
     warn(`${u.file}: send_at "${u.value}" is not a local time in ${zone} that can be used, so it will not be sent on schedule; run \`newsletter check ${u.file}\``);
     fail(1);
@@ -63,7 +64,7 @@ export async function sendDue(ctx: CliContext, cfg: Config, opts: SendOptions, s
     }
     log(`${item.file} is due (${when}): ${describeStart(action, Boolean(opts.dryRun))}`);
     try {
-      await sendIssue(item.file);
+      await sendIssue(item.file, log);
     } catch (err) {
       if (err instanceof SendInProgress) {
         log(`${item.file} is already being sent by another run; skipping`);

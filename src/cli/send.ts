@@ -14,8 +14,14 @@ import { openStore, type Store } from '../store';
 import { checkAddress } from '../subscribers/address';
 import { secretProblems } from '../unsubscribe/secret';
 import { TEST_TOKEN, unsubscribeUrl } from '../unsubscribe/token';
+import { loadDkim, type DkimKey } from '../send/dkim';
+import { estimateMs } from '../send/pace';
+import { sendWarnings } from '../send/prepare';
+import { escapeControl } from '../util/control-chars';
 import { DeliveryStopped, UserError } from '../util/errors';
+import { formatProblem, type Problem } from '../util/problems';
 import { config, println, type CliContext } from './context';
+import { issueFileArgument } from './issue-arg';
 import { sendDue } from './send-due';
 import { engineOption } from './options';
 
@@ -25,6 +31,8 @@ export interface SendOptions {
   yes?: boolean;
   engine?: 'react' | 'mjml';
   resendUnknown?: boolean;
+  retryFailed?: boolean;
+  list?: boolean;
   due?: boolean;
   correction?: boolean;
   keepEdition?: boolean;
@@ -33,31 +41,34 @@ export interface SendOptions {
 export function sendCommand(ctx: CliContext): Command {
   return new Command('send')
     .description('send an issue to the subscribers (or test-send it with --to); --due sends what is scheduled')
-    .argument('[issue]', 'the issue file, e.g. issues/2021-03-22.yaml (or --due instead)')
+    .argument('[issue]', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22 (or --due instead)')
     .option('--due', 'send every issue whose send_at has come and that is not sent yet (for cron and timers; needs --yes)')
     .option('--to <addresses>', 'test send to these comma-separated addresses only ([TEST] subject, no ledger)')
-    .option('--dry-run', 'show who would get it; send nothing')
+    .option('--dry-run', 'show what would be sent, where, how long it takes, and to whom (the first 20); send nothing')
+    .option('--list', 'with --dry-run: list every recipient')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--correction', 'the issue file changed since its send started: the remaining subscribers get the new version (after a finished send: publish the corrected web version and calendars, mailing nobody)')
     .option('--keep-edition', 'the issue file changed since its send started: finish the send with the version it started with')
     .option('--resend-unknown', 'also resend deliveries whose outcome is unknown (may mail those people twice)')
+    .option('--retry-failed', 'also try failed deliveries again (not bounced addresses: they stay suppressed)')
     .addOption(engineOption())
     .action(async (file: string | undefined, opts: SendOptions) => {
       if (opts.due) {
         if (file !== undefined) throw new UserError(`give either an issue (${file}) or --due, not both`, 2);
-        if (opts.to !== undefined || opts.resendUnknown || opts.correction || opts.keepEdition) {
-          throw new UserError('--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition; send that issue by name instead', 2);
+        if (opts.to !== undefined || opts.resendUnknown || opts.retryFailed || opts.correction || opts.keepEdition) {
+          throw new UserError('--due cannot be combined with --to, --resend-unknown, --retry-failed, --correction or --keep-edition; send that issue by name instead', 2);
         }
         const cfg = config(ctx);
-        return sendDue(ctx, cfg, opts, (issueFile) => sendIssue(ctx, cfg, issueFile, opts));
+        return sendDue(ctx, cfg, opts, (issueFile, log) => sendIssue(ctx, cfg, issueFile, opts, log));
       }
+      if (opts.list && !opts.dryRun) throw new UserError('--list goes with --dry-run (it lists who would get the issue)', 2);
       if (file === undefined) throw new UserError('name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due to send the issues whose send_at has come', 2);
-      return sendIssue(ctx, config(ctx), file, opts);
+      return sendIssue(ctx, config(ctx), issueFileArgument(ctx, file), opts);
     });
 }
 
 /** One issue: a test send (--to), a dry run, or the send to the subscribers (begun, resumed or corrected). */
-async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendOptions): Promise<void> {
+async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendOptions, log?: (line: string) => void): Promise<void> {
   if (opts.correction && opts.keepEdition) throw new UserError('give either --correction or --keep-edition, not both', 2);
   if (opts.to !== undefined && (opts.correction || opts.keepEdition)) throw new UserError('--to test-sends the file as it is: it cannot be combined with --correction or --keep-edition', 2);
   const absolute = path.resolve(ctx.cwd, file);
@@ -66,15 +77,10 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     const { slug, prepared } = await prepareSend(cfg, absolute, file, opts.engine, now);
     return testSend(ctx, cfg, slug, prepared, opts.to);
   }
-  // Errors in the file stop here, before the store is opened.
-  loadIssueFile(absolute, cfg.publication.timezone, file);
+  // Errors in the file stop here, before the store is opened; so do the skeleton's stand-in texts
+  // and example links, which a send to the members must never carry (lint's send-time rule).
+  loadIssueFile(absolute, cfg.publication.timezone, file, { sending: true, siteUrl: cfg.publication.site_url });
 
-  if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
-    throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
-  }
-  // A guessable secret lets anyone forge the links this send puts in every inbox.
-  const weak = cfg.env.unsubscribeKeyIsDevelopment ? [] : secretProblems(cfg.env.unsubscribeKeys);
-  if (weak.length) throw new UserError(weak.join('\n'));
   const store = await openStore(cfg, { now: ctx.now });
   try {
     const ledger = store.ledger;
@@ -94,25 +100,54 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     const changed = current !== undefined && current.contentHash !== draft.content.contentHash;
     const changes = changed ? describeChanges(current, { ...draft.content, assetPaths: draft.content.assets.map((a) => a.path) }) : [];
     const counts = existing ? await ledger.counts(existing.id) : undefined;
-    const remaining = counts ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) : await store.audienceSize();
+    const remaining = counts
+      ? counts.pending + counts.sending + (opts.resendUnknown ? counts.unknown : 0) + (opts.retryFailed ? counts.failed : 0)
+      : await store.audienceSize();
     const editionName = (n: number) => `edition ${n}`;
+    const facts = sendFacts(cfg, {
+      subject: current?.subject ?? draft.content.subject,
+      audience: remaining,
+      resuming: Boolean(existing),
+      destination: describeDestination(cfg, slug),
+      warnings: sendWarnings(draft.loaded, draft.rendered, file),
+    });
+    const say = log ?? ((line: string) => println(ctx.stdout, line));
 
     if (opts.dryRun) {
-      println(ctx.stdout, `dry run: "${draft.content.subject}" would go to ${remaining} subscriber${remaining === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
+      for (const line of facts) say(line);
+      const limit = opts.list ? Number.MAX_SAFE_INTEGER : DRY_RUN_LISTED;
+      const who = existing ? (await ledger.listDeliveries(existing.id, ['pending', 'sending'], limit)).map((d) => d.address) : await store.audience(limit);
+      if (who.length > 0) say(`recipients${remaining > who.length ? ` (the first ${who.length}; --list shows all)` : ''}:`);
+      for (const a of who) say(`  ${a}`);
+      say(`dry run: "${draft.content.subject}" would go to ${remaining} subscriber${remaining === 1 ? '' : 's'}${existing ? ' (the rest of a send already started)' : ''}; nothing sent`);
       if (current && changed) {
-        println(ctx.stdout, `${file} changed since ${editionName(current.number)} of this send:`);
-        for (const line of changes) println(ctx.stdout, `  ${line}`);
+        say(`${file} changed since ${editionName(current.number)} of this send:`);
+        for (const line of changes) say(`  ${line}`);
       }
       return;
     }
 
+    if (cfg.env.smtpUrl && cfg.env.unsubscribeKeyIsDevelopment) {
+      throw new UserError('UNSUBSCRIBE_SECRET is not set (.env): real sends need it to sign unsubscribe links; see .env.example');
+    }
+    // A guessable secret lets anyone forge the links this send puts in every inbox.
+    const weak = cfg.env.unsubscribeKeyIsDevelopment ? [] : secretProblems(cfg.env.unsubscribeKeys);
+    if (weak.length) throw new UserError(weak.join('\n'));
+    // Before anyone is mailed: the DKIM key is read and proven to sign, and the facts are shown.
+    const beforeSending = async (question: string): Promise<DkimKey | undefined> => {
+      const dkim = await loadDkimOrStop(cfg);
+      if (log || opts.yes) for (const line of facts) say(line);
+      await confirm(ctx, opts, facts, question);
+      return dkim;
+    };
+
     if (!existing) {
       if (remaining === 0) throw new UserError('there are no active subscribers to send to: import some with `newsletter subscribers import <csv>`');
       if (opts.correction) println(ctx.stderr, `note: ${slug} has not been sent yet, so there is nothing to correct: this starts its send.`);
-      await confirm(ctx, opts, `Send "${draft.content.subject}" to ${remaining.toLocaleString('en-US')} subscriber${remaining === 1 ? '' : 's'}?`);
+      const dkim = await beforeSending(`Send "${draft.content.subject}" to ${remaining.toLocaleString('en-US')} subscriber${remaining === 1 ? '' : 's'}?`);
       const begun = await ledger.beginSend({ slug, edition: draft.content, now: ctx.now() });
       println(ctx.stdout, `${logStamp(ctx)}${editionName(begun.edition.number)} of ${slug} stored; its web version and calendars are published at ${draft.view.urls.web}`);
-      return await deliver(ctx, cfg, store, begun.send, opts);
+      return await deliver(ctx, cfg, store, begun.send, opts, dkim);
     }
 
     if (remaining === 0) {
@@ -135,6 +170,7 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
       }
       println(ctx.stdout, `${slug} was already sent: ${summary(counts!)}. Nothing to do.`);
       if (counts!.unknown > 0) println(ctx.stdout, `${counts!.unknown} unknown: run with --resend-unknown to try them again (they may get it twice).`);
+      if (counts!.failed > 0) println(ctx.stdout, `${counts!.failed} failed: run with --retry-failed to try them again (bounced addresses stay suppressed).`);
       return;
     }
 
@@ -149,8 +185,10 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
         correct = true;
       } else if (opts.keepEdition || opts.due) {
         // --due never asks and never mixes versions: it finishes what was started, and says so.
-        println(ctx.stderr, `note: ${file} changed since ${editionName(current.number)} of this send; the remaining subscribers get ${editionName(current.number)} as it was started. Changes not sent:\n${listed}`);
-        if (opts.due) println(ctx.stderr, `note: to send the changes to the remaining subscribers instead, run: newsletter send ${file} --correction`);
+        const stamp = logStamp(ctx);
+        println(ctx.stderr, `${stamp}note: ${file} changed since ${editionName(current.number)} of this send; the remaining subscribers get ${editionName(current.number)} as it was started. Changes not sent:`);
+        for (const line of changes) println(ctx.stderr, `${stamp}  ${line}`);
+        if (opts.due) println(ctx.stderr, `${stamp}note: to send the changes to the remaining subscribers instead, run: newsletter send ${file} --correction`);
       } else {
         throw new UserError(
           `${file} changed since this send started (${editionName(current.number)}, ${counts!.sent} already sent):\n${listed}\n` +
@@ -162,14 +200,14 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
     } else if (opts.correction && current) {
       println(ctx.stderr, `note: ${file} is the same as ${editionName(current.number)}: there is no correction to make; resuming.`);
     }
-    await confirm(ctx, opts, question);
+    const dkim = await beforeSending(question);
     if (correct) {
       const corrected = await ledger.correct(existing.id, draft.content, ctx.now());
       println(ctx.stdout, `${logStamp(ctx)}${editionName(corrected.edition.number)} of ${slug} stored and published at ${draft.view.urls.web}; the ${corrected.moved} remaining subscriber${corrected.moved === 1 ? '' : 's'} get it.`);
     }
-    return await deliver(ctx, cfg, store, existing, opts);
+    return await deliver(ctx, cfg, store, existing, opts, dkim);
   } finally {
-    await store.close();
+    await store.close().catch(() => undefined);
   }
 }
 
@@ -177,7 +215,7 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
 const logStamp = (ctx: CliContext) => (ctx.stdout.isTTY ? '' : `${ctx.now().toISOString()} `);
 
 /** Delivers a begun send from its stored editions, with progress, and reports. */
-async function deliver(ctx: CliContext, cfg: Config, store: Store, send: SendRecord, opts: SendOptions): Promise<void> {
+async function deliver(ctx: CliContext, cfg: Config, store: Store, send: SendRecord, opts: SendOptions, dkim: DkimKey | undefined): Promise<void> {
   const transport = createTransport(cfg, send.slug);
   const progress = progressReporter(ctx);
   const controller = new AbortController();
@@ -191,24 +229,103 @@ async function deliver(ctx: CliContext, cfg: Config, store: Store, send: SendRec
       transport,
       send,
       signal: controller.signal,
+      dkim,
       resendUnknown: opts.resendUnknown,
+      retryFailed: opts.retryFailed,
       now: ctx.now,
-      onStart: ({ counts: c, interrupted, requeued }) => {
-        if (interrupted) println(ctx.stderr, `${interrupted} deliver${interrupted === 1 ? 'y was' : 'ies were'} in flight when an earlier run stopped: marked unknown (not resent).`);
+      onStart: ({ counts: c, interrupted, returned, requeued, retried }) => {
+        if (interrupted) println(ctx.stderr, `${interrupted} message${interrupted === 1 ? ' was' : 's were'} on the wire when an earlier run stopped: marked unknown (not resent).`);
+        if (returned) println(ctx.stderr, `${returned} deliver${returned === 1 ? 'y was' : 'ies were'} claimed but never handed to the server when an earlier run stopped: sending ${returned === 1 ? 'it' : 'them'} now.`);
         if (requeued) println(ctx.stdout, `${requeued} unknown deliver${requeued === 1 ? 'y' : 'ies'} queued again (--resend-unknown).`);
+        if (retried) println(ctx.stdout, `${retried} failed deliver${retried === 1 ? 'y' : 'ies'} queued again (--retry-failed).`);
         progress.start(total(c), c, transport.description);
       },
       onProgress: (c) => progress.update(c),
     });
   } finally {
-    stopSignals();
+    stopSignals.off();
     progress.stop();
     await transport.close();
   }
   printReport(ctx, send.slug, report, transport.description);
-  if (report.result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${report.result.reason}. Nothing is lost: run the same command again to resume.`);
-  if (report.result.status === 'interrupted') throw new DeliveryStopped('stopped by Ctrl-C; in-flight messages were recorded. Run the same command again to resume.');
+  const result = report.result;
+  if (result.status === 'stopped') throw new DeliveryStopped(`delivery stopped: ${result.reason}. Nothing is lost: run the same command again to resume.`);
+  if (result.status === 'paused') {
+    throw new DeliveryStopped(
+      `delivery paused: send.${result.cap} (${result.limit}) reached; resumes after ${formatLocal(result.resumeAt, cfg.publication.timezone, ctx.now())}. ` +
+        'Run the same command again then (send --due resumes it by itself).',
+    );
+  }
+  if (result.status === 'interrupted') throw new DeliveryStopped(`stopped by ${stopSignals.which() ?? 'a signal'}; in-flight messages were recorded. Run the same command again to resume.`);
 }
+
+/** How many recipients `--dry-run` lists without --list. */
+const DRY_RUN_LISTED = 20;
+
+/** Where the messages go, without credentials: `smtps://smtp.example.org:465` or `outbox/<issue>/`. */
+function describeDestination(cfg: Config, slug: string): string {
+  if (!cfg.env.smtpUrl) return `outbox/${slug}/ (no SMTP_URL in .env)`;
+  try {
+    const url = new URL(cfg.env.smtpUrl);
+    return `${url.protocol}//${url.hostname}${url.port ? `:${url.port}` : ''}`;
+  } catch {
+    return 'SMTP_URL (not a valid URL)';
+  }
+}
+
+/** What the prompt, --dry-run and --due's log say before a send. */
+export function sendFacts(cfg: Config, f: { subject: string; audience: number; resuming: boolean; destination: string; warnings: readonly Problem[] }): string[] {
+  const s = cfg.publication.send;
+  const est = estimateMs(f.audience, s.rate_per_second, { perHour: s.max_per_hour, perDay: s.max_per_day });
+  const capped = est.capped ? ` (send.${est.capped} ${est.capped === 'max_per_hour' ? s.max_per_hour : s.max_per_day}: it pauses and the next runs resume)` : '';
+  const lines = [
+    `subject:    ${f.subject}`,
+    `recipients: ${f.audience.toLocaleString('en-US')}${f.resuming ? ' (the rest of a send already started)' : ''}`,
+    `via:        ${f.destination}`,
+    `duration:   about ${humanDuration(est.ms)} at ${formatRate(s.rate_per_second)}${capped}`,
+  ];
+  if (f.warnings.length === 0) lines.push('warnings:   none (newsletter check)');
+  else {
+    lines.push(`warnings:   ${f.warnings.length} from newsletter check:`);
+    for (const w of f.warnings) lines.push(`  ${formatProblem(w)}`);
+  }
+  return lines;
+}
+
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 1) return `${Number(perSecond.toFixed(2))}/s`;
+  return `${Number((perSecond * 60).toFixed(2))}/min`;
+}
+
+export function humanDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${Math.max(s, 1)} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}${rest ? ` ${rest} minute${rest === 1 ? '' : 's'}` : ''}`;
+  const d = Math.round(h / 24);
+  return `${d} days`;
+}
+
+function formatLocal(at: Date, zone: string, now: Date): string {
+  const t = DateTime.fromJSDate(at).setZone(zone);
+  const sameDay = t.hasSame(DateTime.fromJSDate(now).setZone(zone), 'day');
+  return `${t.toFormat('HH:mm')}${sameDay ? '' : ` on ${t.toFormat('yyyy-MM-dd')}`} (${zone})`;
+}
+
+/** A bad DKIM key stops the send before anyone is mailed (exit 3): every row stays pending. */
+async function loadDkimOrStop(cfg: Config): Promise<DkimKey | undefined> {
+  if (!cfg.env.dkim) return undefined;
+  try {
+    return await loadDkim(cfg.env.dkim);
+  } catch (err) {
+    if (err instanceof UserError) throw new DeliveryStopped(`delivery stopped before the first message: ${err.message}. Nothing was sent; fix it and run the same command again.`);
+    throw err;
+  }
+}
+
 
 async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Awaited<ReturnType<typeof prepareSend>>['prepared'], list: string): Promise<void> {
   const addresses = list.split(',').map((a) => a.trim()).filter(Boolean);
@@ -217,6 +334,7 @@ async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Aw
   const bad = checked.filter((c) => !c.check.ok);
   if (bad.length) throw new UserError(bad.map((b) => `--to ${b.raw}: ${(b.check as { reason: string }).reason}`).join('\n'), 2);
 
+  const dkim = await loadDkimOrStop(cfg);
   const transport = createTransport(cfg, `${slug}-test`);
   let failed = 0;
   try {
@@ -226,7 +344,7 @@ async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Aw
         slug: `${slug}-test-${Date.now()}`,
         unsubscribeUrl: unsubscribeUrl(cfg.publication.site_url, TEST_TOKEN),
         subjectPrefix: '[TEST] ',
-        dkim: cfg.env.dkim,
+        dkim,
       });
       const result = await transport.send({ from: envelopeSender(cfg.publication), to: raw, raw: message, sequence: i + 1 });
       if (result.ok) println(ctx.stdout, `test sent to ${raw}: ${result.reply}`);
@@ -242,11 +360,12 @@ async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Aw
   println(ctx.stdout, `test send of ${slug} via ${transport.description}: ${checked.length} sent (the subscribers' send is untouched)`);
 }
 
-async function confirm(ctx: CliContext, opts: SendOptions, question: string): Promise<void> {
+async function confirm(ctx: CliContext, opts: SendOptions, facts: readonly string[], question: string): Promise<void> {
   if (opts.yes) return;
   if (!ctx.stdin.isTTY || !ctx.stdout.isTTY) {
     throw new UserError(`${question.replace(/\?$/, '')}: refusing without a terminal to confirm; add --yes to send from a script`);
   }
+  for (const line of facts) println(ctx.stdout, line);
   const rl = readline.createInterface({ input: ctx.stdin, output: ctx.stdout });
   try {
     const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
@@ -256,22 +375,37 @@ async function confirm(ctx: CliContext, opts: SendOptions, question: string): Pr
   }
 }
 
-/** First Ctrl-C: finish in-flight messages and stop. Second: quit at once (rows left `sending` become unknown). */
-function onInterrupt(ctx: CliContext, controller: AbortController): () => void {
-  const handler = () => {
-    if (!controller.signal.aborted) {
-      println(ctx.stderr, '\nstopping: finishing the messages in flight and recording them (Ctrl-C again to quit at once)');
-      controller.abort();
-    } else {
-      println(ctx.stderr, 'quitting now; deliveries in flight will show as unknown');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+/** Signals that stop a send gracefully: Ctrl-C, `kill`/`systemctl stop`, and a closed terminal or SSH session. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * The first stop signal: finish the messages in flight, record them, and stop. A second Ctrl-C or
+ * SIGTERM quits at once (the messages on the wire become unknown, the others stay pending); a
+ * second SIGHUP is ignored (a closed terminal may send several). Writes to a closed terminal are
+ * dropped by main(), so the send's own ending is never cut short.
+ */
+function onInterrupt(ctx: CliContext, controller: AbortController): { off: () => void; which: () => string | undefined } {
+  let first: string | undefined;
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const handler = () => {
+      const name = sig === 'SIGINT' ? 'Ctrl-C (SIGINT)' : sig;
+      if (!controller.signal.aborted) {
+        first = name;
+        println(ctx.stderr, `\nstopping on ${name}: finishing the messages in flight and recording them (Ctrl-C again to quit at once)`);
+        controller.abort();
+      } else if (sig !== 'SIGHUP') {
+        println(ctx.stderr, `quitting now on a second ${name}; messages on the wire will show as unknown, the others stay pending`);
+        process.exit(130);
+      }
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return {
+    off: () => {
+      for (const [sig, handler] of handlers) process.off(sig, handler);
+    },
+    which: () => first,
   };
 }
 
@@ -312,6 +446,6 @@ function progressReporter(ctx: CliContext) {
 
 function printReport(ctx: CliContext, slug: string, r: CampaignReport, where: string): void {
   println(ctx.stdout, `${slug}: ${summary(r.counts)} (via ${where})`);
-  for (const f of r.topFailures) println(ctx.stdout, `  ${f.count} × ${f.reply}`);
+  for (const f of r.topFailures) println(ctx.stdout, `  ${f.count} × ${escapeControl(f.reply)}`);
   if (r.counts.unknown) println(ctx.stdout, `  ${r.counts.unknown} unknown: the server may have received them; not resent (see \`newsletter status ${slug}\`)`);
 }

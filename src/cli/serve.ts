@@ -11,7 +11,7 @@ import { config, println, type CliContext } from './context';
 
 export function serveCommand(ctx: CliContext): Command {
   return new Command('serve')
-    .description('public web server: one-click unsubscribe links, web versions and .ics files of sent issues')
+    .description('public web server: signup with double opt-in, one-click unsubscribe links, web versions and .ics files of sent issues')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on (keep 127.0.0.1 behind a reverse proxy on the same machine)', DEFAULT_HOST)
     .option('--trust-proxy', 'rate-limit by the client address your reverse proxy puts last in X-Forwarded-For (only behind one)')

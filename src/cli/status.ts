@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { DateTime } from 'luxon';
 import type { FeedbackCounts, FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
@@ -7,10 +8,20 @@ import type { DeliveryCounts, DeliveryState, Ledger } from '../send/ledger';
 import { planDueRun } from '../schedule/due';
 import { readSchedule, relativeTime, type ScheduledIssue } from '../schedule/schedule';
 import { openStore } from '../store';
+import { escapeControl } from '../util/control-chars';
 import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { summary } from './send';
+
+/**
+ * A time from the store (UTC), as the editor reads every other time: in the publication's zone,
+ * like send_at. `Mon 2021-03-22 07:01 PDT`.
+ */
+export function localTime(stamp: string, zone: string): string {
+  const dt = DateTime.fromISO(stamp, { zone: 'utc' });
+  return dt.isValid ? dt.setZone(zone).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ') : stamp;
+}
 
 const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
 
@@ -26,11 +37,12 @@ export function statusCommand(ctx: CliContext): Command {
       const store = await openStore(cfg, { now: ctx.now });
       try {
         const ledger = store.ledger;
+        const zone = cfg.publication.timezone;
         if (!issue) {
           const sends = await ledger.listSends();
           if (sends.length === 0) println(ctx.stdout, 'no sends yet');
           for (const s of sends) {
-            const state = s.state === 'finished' ? `finished ${s.finishedAt}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
+            const state = s.state === 'finished' ? `finished ${localTime(s.finishedAt ?? '', zone)}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
             println(ctx.stdout, `${s.slug}  "${s.subject}"  ${summary(s.counts)}  — ${state}`);
           }
           await printSchedule(ctx, cfg, ledger);
@@ -41,7 +53,7 @@ export function statusCommand(ctx: CliContext): Command {
         if (!send) throw new UserError(`${slug} has not been sent (no send recorded in ${store.location})`);
         const counts = await ledger.counts(send.id);
         println(ctx.stdout, `${slug}  "${send.subject}"`);
-        println(ctx.stdout, `  started ${send.createdAt}${send.finishedAt ? `, finished ${send.finishedAt}` : ', not finished'}`);
+        println(ctx.stdout, `  started ${localTime(send.createdAt, zone)}${send.finishedAt ? `, finished ${localTime(send.finishedAt, zone)}` : ', not finished'}`);
         println(ctx.stdout, `  ${summary(counts)}`);
         const editions = await store.editions.history(slug);
         const feedback = await store.feedback.countsByEdition(send.id);
@@ -51,14 +63,14 @@ export function statusCommand(ctx: CliContext): Command {
           for (const { edition: e, counts: c } of editions) {
             accounted += total(c);
             const subject = e.subject === send.subject ? '' : `  "${e.subject}"`;
-            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
+            println(ctx.stdout, `    ${e.number}  ${localTime(e.createdAt, zone)}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
           }
           const older = total(counts) - accounted;
           if (older > 0) println(ctx.stdout, `    -  ${older} deliver${older === 1 ? 'y' : 'ies'} from before editions were recorded`);
         } else println(ctx.stdout, '  no edition stored (sent by an older version): `newsletter send <issue> --correction` publishes one');
         const problems: DeliveryState[] = ['failed', 'unknown', 'pending'];
         const rows = await ledger.listDeliveries(send.id, problems, LISTED_PROBLEMS);
-        for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${r.lastReply ?? ''}`.trimEnd());
+        for (const r of rows) println(ctx.stdout, `  ${r.state.padEnd(8)} ${r.address}  (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}) ${escapeControl(r.lastReply ?? '')}`.trimEnd());
         const more = counts.failed + counts.unknown + counts.pending - rows.length;
         if (more > 0) println(ctx.stdout, `  … and ${more} more`);
         await printFeedback(ctx, store.feedback, send.id);
@@ -87,7 +99,8 @@ async function printFeedback(ctx: CliContext, feedback: FeedbackStore, sendId: n
 /** Issues with a send_at, oldest first: when each goes out (local time) and where it stands. */
 async function printSchedule(ctx: CliContext, cfg: Config, ledger: Ledger): Promise<void> {
   const now = ctx.now();
-  const { issues, unreadable } = await readSchedule(cfg, ledger, now);
+  const { issues, unreadable, skipped } = await readSchedule(cfg, ledger, now);
+  for (const k of skipped) println(ctx.stderr, `warning: ${k.file} skipped: ${k.reason}`);
   if (issues.length === 0 && unreadable.length === 0) return;
   const zone = cfg.publication.timezone;
   println(ctx.stdout);
@@ -106,7 +119,7 @@ function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
       return `scheduled (${relative})`;
     case 'due': {
       // An issue with errors is never sent; say so before the timer finds out.
-      const errors = hasErrors(checkIssueFile(item.absolutePath, cfg.publication.timezone, item.file).problems);
+      const errors = hasErrors(checkIssueFile(item.absolutePath, cfg.publication.timezone, item.file, { sending: true, siteUrl: cfg.publication.site_url }).problems);
       return `due (${relative}; the next \`send --due\` sends it)${errors ? ` — has errors, will not be sent: run \`newsletter check ${item.file}\`` : ''}`;
     }
     case 'stale':
@@ -119,6 +132,6 @@ function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
       return `stopped (${summary(item.send!.counts)}; ${next})`;
     }
     case 'sent':
-      return `sent ${item.send!.record.finishedAt ?? ''}`.trimEnd();
+      return item.send!.record.finishedAt ? `sent ${localTime(item.send!.record.finishedAt, cfg.publication.timezone)}` : 'sent';
   }
 }

@@ -1,38 +1,99 @@
+import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Problem } from '../util/problems';
 import { formatPath } from '../util/problems';
 import type { YamlFile } from '../util/yaml-file';
 import { eventId, eachEvent } from './events';
 import type { Issue } from './schema';
+import { SKELETON_PLACEHOLDERS } from './skeleton';
 import { endOf, existsInZone, isAllDay, toDateTime } from './time';
 
 /** Subjects longer than this are cut off in most inboxes (RFC 5322's recommended line length). */
 export const SUBJECT_MAX_CHARS = 78;
 
+/** More events than this is not a weekly email; refused before anything is rendered. */
+export const MAX_EVENTS = 200;
+
+/** How far send_at may sit from week_of (either way) before it looks like a typo. */
+export const SEND_AT_MAX_DAYS_FROM_WEEK = 7;
+
+export interface LintOptions {
+  /** The clock at check time: a send_at already past is reported. */
+  now?: Date;
+  /** The issue is about to be sent: placeholders are errors even without a send_at. */
+  sending?: boolean;
+  /**
+   * The publication's site_url. While it is itself an example.org address (the demo's settings, whose
+   * seed issue links there too), example.org links are not reported; `newsletter init` asks for the
+   * chapter's real site_url, and from then on they are.
+   */
+  siteUrl?: string;
+}
+
+/** Domains reserved for examples (RFC 2606): a link there is a stand-in for the real one. */
+export function isPlaceholderHost(host: string): boolean {
+  return /(^|\.)example\.(org|com|net)$|\.example$/i.test(host);
+}
+
+const LINK_HOST = /\b(?:https?:\/\/(?:[^@\s/]*@)?|mailto:[^@\s]*@)([a-z0-9.-]+)/gi;
+
+/** The first example-domain host a text links to. */
+function placeholderHost(text: string): string | undefined {
+  for (const m of text.matchAll(LINK_HOST)) if (isPlaceholderHost(m[1]!.replace(/\.$/, ''))) return m[1]!.replace(/\.$/, '');
+  return undefined;
+}
+
 /**
  * Rules over a schema-valid issue: errors that need the time zone (a time the clock skips, an end
- * before its start, two events with one id) and the lint warnings, which never stop a build.
+ * before its start, two events with one id), the placeholders that must never be sent, and the
+ * lint warnings, which never stop a build.
  */
-export function lintIssue(issue: Issue, yf: YamlFile, zone: string): Problem[] {
+export function lintIssue(issue: Issue, yf: YamlFile, zone: string, opts: LintOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const report = (severity: Problem['severity'], path: (string | number)[], message: string, hint?: string) => {
     const { line, col } = yf.locate(path);
-    problems.push({ severity, file: yf.file, line, col, path: formatPath(path), message, hint });
+    problems.push({ severity, file: yf.file, line, col, path: formatPath(path, yf.data), message, hint });
   };
 
   const weekStart = toDateTime(issue.week_of, zone).startOf('day');
   const weekEnd = weekStart.plus({ days: 6 }).endOf('day');
   const sendAt = issue.send_at ? toDateTime(issue.send_at, zone) : undefined;
 
+  const events = [...eachEvent(issue)];
+  if (events.length > MAX_EVENTS) {
+    report('error', [], `the issue has ${events.length} events; an email holds at most ${MAX_EVENTS}`, 'split it, or link to the full calendar');
+    return problems;
+  }
+
   if (issue.send_at && !existsInZone(issue.send_at, zone)) {
     report('error', ['send_at'], `${issue.send_at} does not exist in ${zone} (the clock skips it)`, 'pick a time outside the daylight-saving jump');
   }
+  lintPlaceholders(issue, report, opts);
+
+  // issues/2021-03-29.yaml copied from last week's file, week_of not updated (or the other way).
+  const named = /(\d{4}-\d{2}-\d{2})/.exec(path.basename(yf.file))?.[1];
+  if (named && named !== issue.week_of) {
+    report('warning', ['week_of'], `the file is named for ${named} but week_of is ${issue.week_of}`, 'was it copied from another week? Fix week_of or rename the file');
+  }
+  if (sendAt && sendAt.isValid) {
+    const days = Math.round(sendAt.startOf('day').diff(weekStart, 'days').days);
+    if (Math.abs(days) > SEND_AT_MAX_DAYS_FROM_WEEK) {
+      report(
+        'warning',
+        ['send_at'],
+        `${longDate(sendAt, weekStart)} is ${Math.abs(days)} days ${days < 0 ? 'before' : 'after'} the week it is for (week_of ${longDate(weekStart, sendAt)})`,
+        'check the month and the year',
+      );
+    }
+    if (opts.now && sendAt.toMillis() < opts.now.getTime()) {
+      report('warning', ['send_at'], `${longDate(sendAt, weekStart)}, ${sendAt.toFormat('h:mm a')} has already passed`, 'set a new time, or send it by hand: `send --due` leaves an issue more than stale_after_hours late');
+    }
+  }
+
   if (!issue.preheader) report('warning', ['subject'], 'no preheader: inboxes will show the first words of the email instead', 'add `preheader:` with a one-line summary');
   if (issue.subject.length > SUBJECT_MAX_CHARS) {
     report('warning', ['subject'], `subject is ${issue.subject.length} characters; inboxes cut it after about ${SUBJECT_MAX_CHARS}`, 'shorten it');
   }
-
-  const events = [...eachEvent(issue)];
   if (events.length === 0) report('error', [], 'the issue has no events', 'add `featured:` or `sections:` with events');
 
   const ids = new Map<string, (string | number)[]>();
@@ -61,11 +122,13 @@ export function lintIssue(issue: Issue, yf: YamlFile, zone: string): Problem[] {
     if (inWeek && start >= weekStart && (!first || start < first)) first = start;
 
     if (!inWeek) {
+      const otherYear = start.year !== weekStart.year && start.year !== weekEnd.year;
       report(
         'warning',
         [...path, 'start'],
-        `${start.toFormat('cccc, LLLL d')} is outside the week of ${weekStart.toFormat('LLLL d')}–${weekEnd.toFormat('LLLL d, yyyy')}`,
-        'was this block copied from an older issue?',
+        `${longDate(start, weekStart)} is outside the week of ${weekStart.toFormat('LLLL d')}–${weekEnd.toFormat('LLLL d, yyyy')}` +
+          (otherYear ? `: the year is ${start.year}, not ${weekStart.year}` : ''),
+        otherYear ? 'a typo in the year?' : 'was this block copied from an older issue?',
       );
     }
     if (sendAt && endOf(event.start, event.end, zone) < sendAt) {
@@ -82,12 +145,69 @@ export function lintIssue(issue: Issue, yf: YamlFile, zone: string): Problem[] {
     else seen.set(key, path);
   }
 
+  lintOrder(issue, report, zone, (d) => d >= weekStart && d <= weekEnd);
+
   if (sendAt && first && sendAt > first) {
     report('warning', ['send_at'], `send_at is after the first event (${first.toFormat('cccc, LLLL d, h:mm a')}); readers will get it late`);
   }
 
   lintLinks(issue, report);
   return problems;
+}
+
+/** "Wednesday, December 3", with the year when it is not the one of `reference`. */
+function longDate(d: DateTime, reference: DateTime): string {
+  return d.toFormat(d.year === reference.year ? 'cccc, LLLL d' : 'cccc, LLLL d, yyyy');
+}
+
+/** Events within a section (and the featured ones) are read top to bottom as a week: in date order. */
+function lintOrder(issue: Issue, report: Report, zone: string, inWeek: (d: DateTime) => boolean): void {
+  const lists: [(string | number)[], Issue['featured']][] = [[['featured'], issue.featured]];
+  for (const [s, section] of (issue.sections ?? []).entries()) lists.push([['sections', s, 'events'], section.events]);
+  for (const [at, list] of lists) {
+    let previous: { start: DateTime; title: string } | undefined;
+    for (const [i, event] of (list ?? []).entries()) {
+      const start = toDateTime(event.start, zone);
+      // An event outside the week has its own warning; where it sits says nothing more.
+      if (!inWeek(start)) continue;
+      if (previous && start < previous.start) {
+        report('warning', [...at, i, 'start'], `starts before "${previous.title}" above it (${previous.start.toFormat('cccc, LLLL d')})`, 'list events in date order');
+      }
+      if (!previous || start >= previous.start) previous = { start, title: event.title };
+    }
+  }
+}
+
+/**
+ * The skeleton's stand-in texts and example.org links: a warning while drafting, an error once
+ * the issue has a send_at (cron would send it) or is being sent. `send` and `send --due` run this.
+ */
+function lintPlaceholders(issue: Issue, report: Report, opts: LintOptions): void {
+  const scheduled = Boolean(issue.send_at) || Boolean(opts.sending);
+  // Without the publication's site_url there is no telling a stand-in link from the demo's own.
+  const demo = opts.siteUrl === undefined || isPlaceholderHost(safeHost(opts.siteUrl));
+  const why = opts.sending ? 'it would be sent as it is' : 'the issue has a send_at, so it would be sent as it is';
+  const walk = (value: unknown, at: (string | number)[]): void => {
+    if (typeof value === 'string') {
+      // Short stand-ins ("A meeting") count only as the whole value; long ones wherever they are.
+      const text = SKELETON_PLACEHOLDERS.find((p) => value.trim().replace(/\.$/, '') === p || (p.length >= 25 && value.includes(p)));
+      if (text) {
+        report(scheduled ? 'error' : 'warning', at, `still has the skeleton's text "${text}"${scheduled ? `; ${why}` : ''}`, 'write the real text');
+      }
+      const host = demo ? undefined : placeholderHost(value);
+      if (host) report(scheduled ? 'error' : 'warning', at, `links to ${host}, an example address${scheduled ? `; ${why}` : ''}`, 'put the real link here');
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
+  };
+  walk(issue, []);
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }
 
 type Report = (severity: Problem['severity'], path: (string | number)[], message: string, hint?: string) => void;

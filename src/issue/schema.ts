@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isSafeUrl } from '../util/links';
+import { describeInvisible, INVISIBLE } from '../util/problems';
 
 /**
  * The issue file format: one schema gives the TypeScript types, the validation of
@@ -10,12 +11,39 @@ import { isSafeUrl } from '../util/links';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+/** The same as editors may write it (a space, a one-digit hour); what the JSON Schema allows. */
+const DATE_TIME_AS_WRITTEN = /^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}$/;
 
-const text = (what: string) => z.string({ error: `must be text (${what})` });
+/**
+ * `2021-03-23 18:00` (a space, as most people write it) and `2021-03-23T6:00` mean the same as
+ * `2021-03-23T18:00`/`…T06:00`: written the one way everything else reads.
+ */
+export function normaliseLocalTime(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:T|\s+)(\d{1,2}):(\d{2})$/.exec(value.trim());
+  return m ? `${m[1]}T${m[2]!.padStart(2, '0')}:${m[3]}` : value.trim();
+}
+
+/**
+ * The text the sender fills in per recipient (the unsubscribe link). Typed into the issue, it would
+ * be replaced by each member's own signed link, which then leaks to wherever the text points.
+ */
+export const RECIPIENT_PLACEHOLDER = /%%[A-Z0-9_]+%%/;
+
+const text = (what: string) =>
+  z
+    .string({ error: `must be text (${what})` })
+    .refine((s) => !RECIPIENT_PLACEHOLDER.test(s), {
+      error: (iss) => `contains ${RECIPIENT_PLACEHOLDER.exec(String(iss.input))?.[0]}, which the sender replaces with each member's own unsubscribe link; remove it`,
+      abort: true,
+    });
 const requiredText = (what: string) => text(what).trim().min(1, { error: 'must not be empty' });
 
 const oneLine = (what: string) =>
-  requiredText(what).refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line (no line breaks)' });
+  requiredText(what)
+    .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line (no line breaks)', abort: true })
+    .refine((s) => !INVISIBLE.test(s), {
+      error: (iss) => `contains an invisible character (${describeInvisible(INVISIBLE.exec(String(iss.input))![0])}); retype the text around it`,
+    });
 
 export const LocalDate = z
   .string({ error: 'must be a date like 2021-03-22' })
@@ -24,11 +52,13 @@ export const LocalDate = z
 
 export const LocalDateTime = z
   .string({ error: 'must be a local time like 2021-03-22T18:00' })
-  .regex(DATE_TIME, { error: 'must be a local time like 2021-03-22T18:00 (24-hour clock)', abort: true })
+  .overwrite(normaliseLocalTime)
+  .regex(DATE_TIME_AS_WRITTEN, { error: 'must be a local time like 2021-03-22T18:00 (24-hour clock)', abort: true })
   .refine((s) => DateTime.fromISO(s).isValid, { error: 'is not a real date and time (check the day, and hours 00–23)' });
 
 const DateOrDateTime = z
   .string({ error: 'must be a date (2021-03-22) or a local time (2021-03-22T18:00)' })
+  .overwrite(normaliseLocalTime)
   .refine((s) => DATE.test(s) || DATE_TIME.test(s), {
     error: 'must be a date (2021-03-22) or a local time (2021-03-22T18:00, 24-hour clock)',
     abort: true,
@@ -38,30 +68,46 @@ const DateOrDateTime = z
 export const SafeUrl = z
   .string({ error: 'must be a link (https://…)' })
   .trim()
+  .refine((s) => !RECIPIENT_PLACEHOLDER.test(s) && !/%25%25/i.test(s), {
+    error: "contains a placeholder the sender fills with each member's own unsubscribe link; link to the page itself",
+    abort: true,
+  })
   .refine(isSafeUrl, { error: 'must be an https:, http: or mailto: link' });
 
-export const Link = z.strictObject({
-  label: oneLine('the button text'),
-  url: SafeUrl,
-});
+/** The message for a value of the wrong kind: the shape expected and a short example. */
+const shape = (message: string) => ({ error: (iss: { code: string }) => (iss.code === 'invalid_type' ? message : undefined) });
 
-export const Location = z.strictObject({
-  name: oneLine('the place name'),
-  address: oneLine('the street address').optional(),
-  url: SafeUrl.optional(),
-});
+export const Link = z.strictObject(
+  {
+    label: oneLine('the button text'),
+    url: SafeUrl,
+  },
+  shape('must be a button with a label and a link, like { label: "RSVP", url: "https://…" }'),
+);
 
-export const Detail = z.strictObject({
-  label: oneLine('the label'),
-  text: requiredText('a paragraph, Markdown allowed'),
-});
+export const Location = z.strictObject(
+  {
+    name: oneLine('the place name'),
+    address: oneLine('the street address').optional(),
+    url: SafeUrl.optional(),
+  },
+  shape('must be a place with a name, like location: { name: "Grand Park", address: "200 N Grand Ave" } (for an online event, use online: Zoom)'),
+);
+
+export const Detail = z.strictObject(
+  {
+    label: oneLine('the label'),
+    text: requiredText('a paragraph, Markdown allowed'),
+  },
+  shape('must be a label and a paragraph, like { label: Parking, text: "Behind the hall" }'),
+);
 
 /** An event id: it names the event's .ics file and its calendar UID, so it is kept plain. */
 export const EVENT_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
 export const Event = z.strictObject({
   id: z
-    .string()
+    .string({ error: 'must be an id like dsa-101 (lowercase letters, digits and dashes)' })
     .regex(EVENT_ID, { error: 'must be lowercase letters, digits and dashes' })
     .optional()
     .describe('Stable id, used for calendar UIDs; defaults to one derived from the title and date.'),
@@ -71,16 +117,24 @@ export const Event = z.strictObject({
   location: Location.optional(),
   online: oneLine('a platform name such as Zoom').optional(),
   description: requiredText('Markdown').optional(),
-  details: z.array(Detail).optional(),
-  notes: z.array(oneLine('a short note')).optional(),
-  links: z.array(Link).optional().describe('Buttons; the first is the primary call to action.'),
-});
+  details: z.array(Detail, shape('must be a list of labelled paragraphs, like details: [ { label: Parking, text: "Behind the hall" } ]')).optional(),
+  notes: z.array(oneLine('a short note'), shape('must be a list of short lines, like notes: [ "Masks encouraged." ]')).optional(),
+  links: z
+    .array(Link, shape('must be a list of buttons, like links: [ { label: "RSVP", url: "https://…" } ]'))
+    .optional()
+    .describe('Buttons; the first is the primary call to action.'),
+}, shape('must be an event with a title and a start, like "- title: DSA 101" with "start: 2021-03-23T18:00" under it'));
 
-export const Section = z.strictObject({
-  title: oneLine('the section heading'),
-  intro: requiredText('Markdown').optional(),
-  events: z.array(Event).min(1, { error: 'a section needs at least one event' }),
-});
+const EVENTS_LIST = 'must be a list of events, each starting with "- title: …"';
+
+export const Section = z.strictObject(
+  {
+    title: oneLine('the section heading'),
+    intro: requiredText('Markdown').optional(),
+    events: z.array(Event, shape(EVENTS_LIST)).min(1, { error: 'a section needs at least one event' }),
+  },
+  shape('must be a section with a title and its events, like "- title: Meetings" with "events:" under it'),
+);
 
 export const IssueSchema = z
   .strictObject({
@@ -90,8 +144,8 @@ export const IssueSchema = z
     preheader: oneLine('the inbox preview line').optional(),
     send_at: LocalDateTime.optional().describe('Local time `send --due` sends it; also the day "(TODAY)" is computed for.'),
     intro: requiredText('Markdown').optional(),
-    featured: z.array(Event).optional(),
-    sections: z.array(Section).optional(),
+    featured: z.array(Event, shape(EVENTS_LIST)).optional(),
+    sections: z.array(Section, shape('must be a list of sections, each starting with "- title: …" and its "events:"')).optional(),
   })
   .describe('One weekly issue of the newsletter.');
 

@@ -1,5 +1,21 @@
 import { DateTime } from 'luxon';
 
+/**
+ * The skeleton's stand-in texts. Left in an issue, they would reach every member: `check` warns
+ * about them while drafting and refuses them once the issue has a send_at or is being sent.
+ */
+export const SKELETON_PLACEHOLDERS = [
+  'This week: …',
+  'One line that inboxes show after the subject',
+  'The headline event',
+  'Place name',
+  'Street address',
+  'What it is and why members should come',
+  'Where to park',
+  'A meeting',
+  'What the meeting is about',
+] as const;
+
 /** The Monday on or after `from`, in the publication's zone: the week `newsletter new` starts. */
 export function nextWeekStart(from: DateTime): DateTime {
   const day = from.startOf('day');
@@ -8,7 +24,8 @@ export function nextWeekStart(from: DateTime): DateTime {
 
 /**
  * A new issue file for the week starting `week`: every field shown once, with comments, so the
- * editor fills in rather than remembers. It is a valid issue as written (one placeholder event).
+ * editor fills in rather than remembers. It is a valid issue as written, but its stand-in texts and
+ * example.org links (SKELETON_PLACEHOLDERS) are errors as soon as it is scheduled or sent.
  */
 export function issueSkeleton(week: DateTime): string {
   const d = (days: number, time: string) => `${week.plus({ days }).toISODate()}T${time}`;

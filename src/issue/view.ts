@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Publication } from '../config';
-import { googleCalendarUrl, issueUrls, mapUrl } from '../render/calendar-links';
+import { googleCalendarUrl, issueUrls, mapUrl, subscribedCalendarUrls } from '../render/calendar-links';
 import { renderMarkdown, type Rich } from '../render/markdown';
 import { darkerPassingShade } from '../render/quality/contrast';
 import { PLACEHOLDERS } from '../render/placeholders';
@@ -81,6 +81,8 @@ export interface IssueView {
     web: string;
     /** The whole week's events as one .ics. */
     weekIcs: string;
+    /** The calendar of every sent issue, to subscribe to once. */
+    calendar: { webcal: string; https: string };
     /** A placeholder, filled per recipient (see render/placeholders). */
     unsubscribe: string;
   };
@@ -133,7 +135,7 @@ export function buildView(issue: Issue, pub: Publication, opts: ViewOptions): Is
       intro: s.intro ? renderMarkdown(s.intro) : undefined,
       events: s.events.map(event),
     })),
-    urls: { web: urls.web, weekIcs: urls.weekIcs, unsubscribe: PLACEHOLDERS.unsubscribeUrl },
+    urls: { web: urls.web, weekIcs: urls.weekIcs, calendar: subscribedCalendarUrls(pub.site_url), unsubscribe: PLACEHOLDERS.unsubscribeUrl },
   };
 }
 
@@ -145,7 +147,7 @@ function eventView(e: IssueEvent, zone: string, sendDay: string | null, icsUrl: 
   const place = e.location
     ? { name: e.location.name, address: e.location.address, mapUrl: e.location.url ?? mapUrl(e.location.name, e.location.address) }
     : undefined;
-  const description = e.description ? renderMarkdown(e.description) : undefined;
+  const description = e.description ? renderMarkdown(e.description, { breaks: true }) : undefined;
   return {
     id,
     title: e.title,

@@ -46,7 +46,7 @@ export interface DraftOptions {
 
 export async function draftEdition(opts: DraftOptions): Promise<EditionDraft> {
   const { config } = opts;
-  const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file);
+  const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
   const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt });
   const rendered = await renderIssue(view, engine);

@@ -47,3 +47,12 @@ export function issueUrls(siteUrl: string, slug: string) {
     eventIcs: (eventId: string) => `${base}/events/${encodeURIComponent(eventId)}.ics`,
   };
 }
+
+/**
+ * The calendar of every sent issue (`newsletter serve`'s /calendar.ics): `webcal:` makes a phone
+ * or desktop calendar subscribe at one tap; the https address is for apps that ask for one.
+ */
+export function subscribedCalendarUrls(siteUrl: string): { webcal: string; https: string } {
+  const https = `${siteUrl}/calendar.ics`;
+  return { https, webcal: https.replace(/^https?:/i, 'webcal:') };
+}

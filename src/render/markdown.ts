@@ -6,19 +6,29 @@ import { isSafeUrl } from '../util/links';
  * Raw HTML is off (it is shown as text, escaped), and only https/http/mailto links survive;
  * anything else (javascript:, data:) is left as plain text by markdown-it's validateLink.
  */
-const md = new MarkdownIt('zero', { html: false, linkify: true, typographer: false, breaks: false });
-md.enable(['paragraph', 'emphasis', 'link', 'list', 'linkify', 'escape', 'entity', 'newline', 'backticks']);
-md.validateLink = (url) => isSafeUrl(url);
+function markdown(breaks: boolean): MarkdownIt {
+  const md = new MarkdownIt('zero', { html: false, linkify: true, typographer: false, breaks });
+  md.enable(['paragraph', 'emphasis', 'link', 'list', 'linkify', 'escape', 'entity', 'newline', 'backticks']);
+  md.validateLink = (url) => isSafeUrl(url);
+  return md;
+}
+const md = markdown(false);
+/** Descriptions keep the line breaks the editor typed (an address, a short schedule), as <br>. */
+const mdBreaks = markdown(true);
 
 export interface Rich {
   html: string;
   text: string;
 }
 
-/** Renders once into HTML for the email and plain text for the text part. */
-export function renderMarkdown(source: string): Rich {
-  const tokens = md.parse(source, {});
-  return { html: md.renderer.render(tokens, md.options, {}).trim(), text: toText(tokens) };
+/**
+ * Renders once into HTML for the email and plain text for the text part. With `breaks`, a line
+ * break inside a paragraph stays a line break (descriptions); without, it is a space (intros).
+ */
+export function renderMarkdown(source: string, opts: { breaks?: boolean } = {}): Rich {
+  const engine = opts.breaks ? mdBreaks : md;
+  const tokens = engine.parse(source, {});
+  return { html: engine.renderer.render(tokens, engine.options, {}).trim(), text: toText(tokens, Boolean(opts.breaks)) };
 }
 
 export function markdownLinks(source: string): string[] {
@@ -36,7 +46,7 @@ export function markdownLinks(source: string): string[] {
 type Token = ReturnType<typeof md.parse>[number];
 
 /** Plain text from the same tokens: paragraphs, "- " list items, links as `label (url)`. */
-function toText(tokens: Token[]): string {
+function toText(tokens: Token[], breaks = false): string {
   const blocks: string[] = [];
   let listDepth = 0;
   let ordered: number[] = [];
@@ -51,7 +61,7 @@ function toText(tokens: Token[]): string {
       listDepth--;
       ordered = ordered.slice(0, -1);
     } else if (t.type === 'inline') {
-      const text = inlineText(t.children ?? []);
+      const text = inlineText(t.children ?? [], breaks);
       if (listDepth > 0) {
         const n = ordered[ordered.length - 1]!;
         const bullet = n > 0 ? `${n}.` : '-';
@@ -69,7 +79,7 @@ function toText(tokens: Token[]): string {
 
 const isItem = (line: string) => /^\s*(-|\d+\.) /.test(line);
 
-function inlineText(children: Token[]): string {
+function inlineText(children: Token[], breaks: boolean): string {
   let out = '';
   let href: string | undefined;
   let label = '';
@@ -82,7 +92,7 @@ function inlineText(children: Token[]): string {
       href = undefined;
     } else if (c.type === 'softbreak') {
       if (href !== undefined) label += ' ';
-      else out += ' ';
+      else out += breaks ? '\n' : ' ';
     } else if (c.type === 'hardbreak') out += '\n';
     else if (c.type === 'text' || c.type === 'code_inline') {
       if (href !== undefined) label += c.content;

@@ -19,6 +19,7 @@ export function renderText(view: IssueView): string {
   out.push('-- ');
   if (pub.calendarUrl) out.push(`Full calendar of events: ${pub.calendarUrl}`);
   out.push(`This week's events (.ics): ${view.urls.weekIcs}`);
+  out.push(`Subscribe to every event (calendar app): ${view.urls.calendar.webcal}`, `Calendar address (https): ${view.urls.calendar.https}`);
   for (const s of pub.social) out.push(`${s.label}: ${s.url}`);
   out.push('', pub.reason, `${pub.name} · ${pub.postalAddress}`, '', `Unsubscribe: ${view.urls.unsubscribe}`);
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';

@@ -61,6 +61,8 @@ export interface UnreadableSchedule {
 export interface Schedule {
   issues: ScheduledIssue[];
   unreadable: UnreadableSchedule[];
+  /** Entries of issues/ that could not be read (a dangling symlink, no permission): warned about, never fatal. */
+  skipped: { file: string; reason: string }[];
 }
 
 /** Every issue file with a send_at, oldest first, with its state at `now`. */
@@ -69,10 +71,18 @@ export async function readSchedule(config: Config, ledger: Ledger, now: Date): P
   const staleAfterHours = config.publication.send.stale_after_hours;
   const issues: ScheduledIssue[] = [];
   const unreadable: UnreadableSchedule[] = [];
-  for (const name of issueFiles(config.root)) {
+  const { names, skipped } = issueFiles(config.root);
+  for (const name of names) {
     const file = `${ISSUES_FOLDER}/${name}`;
     const absolutePath = path.join(config.root, ISSUES_FOLDER, name);
-    const found = readSendAt(fs.readFileSync(absolutePath, 'utf8'));
+    let source: string;
+    try {
+      source = fs.readFileSync(absolutePath, 'utf8');
+    } catch (err) {
+      skipped.push({ file, reason: unreadableReason(err) });
+      continue;
+    }
+    const found = readSendAt(source);
     if (found === undefined) continue;
     if (!found.ok || !existsInZone(found.value, zone)) {
       unreadable.push({ file, absolutePath, value: found.value });
@@ -94,7 +104,7 @@ export async function readSchedule(config: Config, ledger: Ledger, now: Date): P
     issues.push({ ...item, state: stateOf(item, now) });
   }
   issues.sort((a, b) => a.sendAt.toMillis() - b.sendAt.toMillis() || a.file.localeCompare(b.file));
-  return { issues, unreadable };
+  return { issues, unreadable, skipped };
 }
 
 export function stateOf(item: Pick<ScheduledIssue, 'sendAt' | 'staleAt' | 'send'>, now: Date): ScheduleState {
@@ -114,14 +124,37 @@ async function startedSend(ledger: Ledger, record: SendRecord, now: Date): Promi
   return { record, counts: await ledger.counts(record.id), leaseLive: Boolean(holder && holder.until.getTime() > now.getTime()) };
 }
 
-function issueFiles(root: string): string[] {
-  let names: string[];
+/**
+ * The issue files in issues/: `*.yaml`/`*.yml`, not hidden. Dot files are never issues (Emacs's
+ * `.#name.yaml` lock is a dangling symlink while a buffer is unsaved; editors' swap and backup
+ * files); an entry that cannot be examined is reported in `skipped`, never fatal.
+ */
+export function issueFiles(root: string): { names: string[]; skipped: { file: string; reason: string }[] } {
+  let entries: string[];
   try {
-    names = fs.readdirSync(path.join(root, ISSUES_FOLDER));
+    entries = fs.readdirSync(path.join(root, ISSUES_FOLDER));
   } catch {
-    return [];
+    return { names: [], skipped: [] };
   }
-  return names.filter((n) => /\.ya?ml$/i.test(n) && fs.statSync(path.join(root, ISSUES_FOLDER, n)).isFile()).sort();
+  const names: string[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  for (const n of entries.sort()) {
+    if (n.startsWith('.') || !/\.ya?ml$/i.test(n)) continue;
+    try {
+      if (fs.statSync(path.join(root, ISSUES_FOLDER, n)).isFile()) names.push(n);
+    } catch (err) {
+      skipped.push({ file: `${ISSUES_FOLDER}/${n}`, reason: unreadableReason(err) });
+    }
+  }
+  return { names, skipped };
+}
+
+function unreadableReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'a link to a file that does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permissions)';
+  if (code === 'ELOOP') return 'a symbolic link loop';
+  return (err as Error)?.message ?? String(err);
 }
 
 /**
@@ -140,7 +173,9 @@ export function readSendAt(source: string): { ok: boolean; value: string } | und
   const raw: unknown = doc.contents.get('send_at');
   if (raw === undefined || raw === null) return undefined;
   const value = String(raw);
-  return { ok: LocalDateTime.safeParse(value).success, value };
+  // "2021-03-22 07:00" is read as 2021-03-22T07:00, as check reads it.
+  const parsed = LocalDateTime.safeParse(value);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, value };
 }
 
 const RELATIVE_UNITS = ['days', 'hours', 'minutes'] as const;

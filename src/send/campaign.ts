@@ -3,8 +3,10 @@ import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
 import { verpAddress } from '../bounces/verp';
-import { SendInProgress } from '../util/errors';
-import type { DeliveryCounts, Ledger, SendRecord } from './ledger';
+import { DeliveryStopped, SendInProgress, UserError } from '../util/errors';
+import type { DkimKey } from './dkim';
+import { LeaseLost, type DeliveryCounts, type Ledger, type SendRecord } from './ledger';
+import { DAY_MS } from './pace';
 import { renderedOf } from '../publish/edition';
 import type { EditionStore } from '../store/types';
 import { envelopeSender, personalise, prepareIssue, type PreparedIssue } from './message';
@@ -25,9 +27,21 @@ export interface CampaignInput {
   /** The send to run, begun by `ledger.beginSend`. */
   send: SendRecord;
   signal: AbortSignal;
+  /** The DKIM key, loaded and checked before the send (loadDkim). */
+  dkim?: DkimKey;
   resendUnknown?: boolean;
+  retryFailed?: boolean;
   now?: () => Date;
-  onStart?: (info: { send: SendRecord; counts: DeliveryCounts; interrupted: number; requeued: number }) => void;
+  onStart?: (info: {
+    send: SendRecord;
+    counts: DeliveryCounts;
+    /** Rows an earlier run left on the wire, now `unknown`. */
+    interrupted: number;
+    /** Rows an earlier run claimed but never handed over, `pending` again. */
+    returned: number;
+    requeued: number;
+    retried: number;
+  }) => void;
   onProgress?: (counts: DeliveryCounts) => void;
 }
 
@@ -35,7 +49,7 @@ export interface CampaignReport {
   send: SendRecord;
   result: RunnerResult;
   counts: DeliveryCounts;
-  /** Rows found `sending` from an earlier run that died, now `unknown`. */
+  /** Rows an earlier run that died left on the wire, now `unknown`. */
   interrupted: number;
   topFailures: { reply: string; count: number }[];
 }
@@ -46,6 +60,17 @@ export interface CampaignReport {
  * move the send to finished or stopped, and report.
  */
 export async function runCampaign(input: CampaignInput): Promise<CampaignReport> {
+  try {
+    return await campaign(input);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    if (err instanceof LeaseLost) throw new DeliveryStopped(`delivery stopped: ${err.message}. It goes on there; nothing is lost.`);
+    // The store failed outside a delivery (starting, counting, finishing): one line, exit 3.
+    throw new DeliveryStopped(`delivery stopped: the store failed: ${(err as Error)?.message ?? String(err)}. Fix it and run the same command again: nobody is mailed twice.`);
+  }
+}
+
+async function campaign(input: CampaignInput): Promise<CampaignReport> {
   const { config, ledger } = input;
   const now = input.now ?? (() => new Date());
   const owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
@@ -58,14 +83,19 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
   try {
     // Read again under the lease: another run may have moved it since the caller looked.
     const send = (await ledger.findSend(input.send.slug)) ?? input.send;
-    const unknownBefore = (await ledger.counts(send.id)).unknown;
-    const resuming = send.state === 'stopped' || (send.state === 'finished' && input.resendUnknown && unknownBefore > 0);
+    const before = await ledger.counts(send.id);
+    const resuming =
+      send.state === 'stopped' || (send.state === 'finished' && ((input.resendUnknown && before.unknown > 0) || (input.retryFailed && before.failed > 0)));
     if (resuming) await ledger.transitionSend(send.id, send.state, 'sending', now());
-    const interrupted = await ledger.markInterruptedUnknown(send.id, now());
+    const { unknown: interrupted, requeued: returned } = await ledger.beginRun(send.id, now());
     const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
-    input.onStart?.({ send, counts: await ledger.counts(send.id), interrupted, requeued });
+    const retried = input.retryFailed ? await ledger.requeueFailed(send.id, now()) : 0;
+    input.onStart?.({ send, counts: await ledger.counts(send.id), interrupted, returned, requeued, retried });
 
     const pub = config.publication;
+    const caps = { perHour: pub.send.max_per_hour, perDay: pub.send.max_per_day };
+    const capHistory = caps.perHour || caps.perDay ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
+    let progressFailed = false;
     const prepared = new Map<number, Promise<PreparedIssue>>();
     const editionOf = (id: number): Promise<PreparedIssue> => {
       let p = prepared.get(id);
@@ -85,8 +115,13 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
       ledger,
       transport: input.transport,
       sendId: send.id,
+      owner,
       from,
       window: Math.max(pub.send.connections * IN_FLIGHT_PER_CONNECTION, 2),
+      connections: pub.send.connections,
+      ratePerSecond: pub.send.rate_per_second,
+      caps,
+      capHistory,
       maxErrors: pub.send.max_errors,
       maxAttempts: pub.send.max_attempts,
       retryBaseMs: pub.send.retry_delay_seconds * 1000,
@@ -98,10 +133,20 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
           slug: send.slug,
           unsubscribeUrl: unsubscribeUrl(pub.site_url, signToken(config.env.unsubscribeKeys, d.subscriberId)),
           unsubscribeMailto: config.env.unsubscribeMailto,
-          dkim: config.env.dkim,
+          dkim: input.dkim,
         }),
-      onProgress: input.onProgress ? () => void ledger.counts(send.id).then(input.onProgress) : undefined,
+      onProgress: input.onProgress
+        ? () => {
+            if (progressFailed) return;
+            ledger.counts(send.id).then(input.onProgress, () => (progressFailed = true));
+          }
+        : undefined,
     });
+    if (result.status === 'stopped' && (result.cause === 'store' || result.cause === 'lease')) {
+      // The store cannot be trusted for the report: say what happened and stop.
+      const advice = result.cause === 'lease' ? 'It goes on there; nothing is lost.' : 'Fix it and run the same command again: nobody is mailed twice.';
+      throw new DeliveryStopped(`delivery stopped: ${result.reason}. ${advice}`);
+    }
     const counts = await ledger.counts(send.id);
     const state = (await ledger.findSend(send.slug))!.state;
     const next = result.status === 'done' && counts.pending === 0 && counts.sending === 0 ? 'finished' : 'stopped';
@@ -109,7 +154,7 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
     return { send: { ...send, state: next }, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
   } finally {
     clearInterval(renew);
-    await ledger.releaseLease(input.send.id, owner);
+    await ledger.releaseLease(input.send.id, owner).catch(() => undefined);
   }
 }
 

@@ -7,6 +7,11 @@ import type { Edition, EditionContent } from '../store/types';
  *
  * Every delivery moves  pending → sending → sent | failed | unknown  (or pending → skipped when the
  * address was suppressed after the audience was frozen), and back to pending for a retry.
+ *
+ * A `sending` row is *on the wire* once its hand-over mark is durable: the mark is committed (and
+ * the WAL synced) before the first byte of the message goes to the server, after the server
+ * accepted DATA. A run that dies leaves its `sending` rows; the next run makes those on the wire
+ * `unknown` (the server may have the message) and the others `pending` again (it cannot have it).
  */
 
 export type DeliveryState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
@@ -20,7 +25,8 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<DeliveryState, readonly Delive
   // unknown → pending only when the editor asks (--resend-unknown).
   unknown: ['pending'],
   sent: [],
-  failed: [],
+  // failed → pending only when the editor asks (--retry-failed); never for a bounced address.
+  failed: ['pending'],
   skipped: [],
 };
 
@@ -73,14 +79,35 @@ export interface ClaimedDelivery {
   subscriberId: number;
   address: string;
   name: string | null;
+  /** Attempts in this run, this one included (a new run starts again from 0). */
   attempts: number;
 }
 
 export type Outcome =
   | { to: 'sent'; reply: string; messageId: string }
   | { to: 'failed'; reply: string; bounce: boolean }
-  | { to: 'pending'; reply: string; retryAt: Date }
+  /** `refund`: this attempt does not count (never reached the server, or throttled: 421/454). */
+  | { to: 'pending'; reply: string; retryAt: Date; refund?: boolean }
   | { to: 'unknown'; reply: string };
+
+/** One commit of the runner: outcomes of finished deliveries and hand-over marks of starting ones. */
+export interface CommitBatch {
+  sendId: number;
+  /** The lease owner: nothing is written for a process that lost its lease. */
+  owner: string;
+  outcomes: readonly { id: number; outcome: Outcome }[];
+  /** Deliveries whose message is about to go on the wire: durable before this resolves. */
+  handedOver: readonly number[];
+  now: Date;
+}
+
+/** Another process took the send's lease (this one was stopped or hung for longer than the lease). */
+export class LeaseLost extends Error {
+  constructor() {
+    super('another process took over this send (this one was stopped or unresponsive for longer than its lease)');
+    this.name = 'LeaseLost';
+  }
+}
 
 export type DeliveryCounts = Record<DeliveryState, number>;
 
@@ -107,17 +134,29 @@ export interface Ledger {
   releaseLease(sendId: number, owner: string): Promise<void>;
   /** Who holds the lease now, for the refusal message. */
   leaseHolder(sendId: number): Promise<{ owner: string; until: Date } | undefined>;
-  /** After a crash: rows left in `sending` become `unknown` (they may have been delivered). */
-  markInterruptedUnknown(sendId: number, now: Date): Promise<number>;
+  /**
+   * The start of a run (under the lease): rows an earlier run left `sending` become `unknown` when
+   * their message was on the wire, `pending` otherwise; every pending row's per-run attempts start
+   * again from 0.
+   */
+  beginRun(sendId: number, now: Date): Promise<{ unknown: number; requeued: number }>;
   /** `--resend-unknown`: the editor accepts a possible duplicate for these. */
   requeueUnknown(sendId: number, now: Date): Promise<number>;
+  /** `--retry-failed`: failed rows go back to pending, except addresses suppressed since (bounces). */
+  requeueFailed(sendId: number, now: Date): Promise<number>;
   /**
-   * Durably moves up to `limit` due pending deliveries to `sending` and returns them; pending rows
-   * whose address was suppressed since the audience was frozen become `skipped` instead.
+   * Moves up to `limit` due pending deliveries to `sending` and returns them; pending rows whose
+   * address was suppressed since the audience was frozen become `skipped` instead. With `owner`
+   * (the runner always gives it) only while that owner holds the lease (LeaseLost otherwise).
    */
-  claim(sendId: number, limit: number, now: Date): Promise<ClaimedDelivery[]>;
-  /** Records outcomes of claimed deliveries, in one transaction. */
-  record(results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void>;
+  claim(sendId: number, limit: number, now: Date, owner?: string): Promise<ClaimedDelivery[]>;
+  /**
+   * One transaction: outcomes and hand-over marks, only while `owner` holds the lease (LeaseLost
+   * otherwise). With hand-over marks it returns once they are on disk (the WAL synced).
+   */
+  commit(batch: CommitBatch): Promise<void>;
+  /** When messages were handed over to a server since `since`, oldest first, over every send (for the caps). */
+  handoverTimes(since: Date): Promise<Date[]>;
   counts(sendId: number): Promise<DeliveryCounts>;
   /** The earliest retry time of a pending delivery, if any is waiting. */
   nextRetryAt(sendId: number): Promise<Date | undefined>;

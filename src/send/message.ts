@@ -1,8 +1,5 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { Readable } from 'node:stream';
 import * as base64 from 'nodemailer/lib/base64';
-import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import type MimeNode from 'nodemailer/lib/mime-node';
@@ -10,6 +7,7 @@ import * as qp from 'nodemailer/lib/qp';
 import type { Publication } from '../config';
 import type { Rendered } from '../render';
 import { compileTemplate, PLACEHOLDERS, type PlaceholderValues } from '../render/placeholders';
+import { signDkim, type DkimKey } from './dkim';
 
 /**
  * One message per recipient, from the issue rendered once: only the placeholders and the
@@ -32,7 +30,8 @@ export interface MessageOptions {
   unsubscribeMailto?: string;
   subjectPrefix?: string;
   date?: Date;
-  dkim?: { domainName: string; keySelector: string; privateKeyPath: string };
+  /** A key checked by loadDkim (src/send/dkim.ts) before the first message. */
+  dkim?: DkimKey;
 }
 
 export interface PreparedIssue {
@@ -316,29 +315,14 @@ export function envelopeSender(pub: Publication): string {
   return (m?.[1] ?? pub.from).trim();
 }
 
-const dkimKeys = new Map<string, string>();
-
 /**
  * The recipient's complete message, DKIM-signed when configured. Signing happens here, before the
- * transport, so the bytes handed to the SMTP server are final.
+ * transport, so the bytes handed to the SMTP server are final. A message that should be signed and
+ * is not throws: it is never sent unsigned.
  */
 export async function personalise(prepared: PreparedIssue, recipient: Recipient, opts: MessageOptions): Promise<{ raw: Buffer; messageId: string }> {
   const messageId = messageIdFor(opts.publication, opts.slug, recipient);
   let raw = fillTemplate(await templateFor(prepared, recipient, opts), recipient, opts, messageId);
-  if (opts.dkim) {
-    let privateKey = dkimKeys.get(opts.dkim.privateKeyPath);
-    if (privateKey === undefined) {
-      privateKey = fs.readFileSync(opts.dkim.privateKeyPath, 'utf8');
-      dkimKeys.set(opts.dkim.privateKeyPath, privateKey);
-    }
-    const signer = new DKIM({ domainName: opts.dkim.domainName, keySelector: opts.dkim.keySelector, privateKey });
-    raw = await streamToBuffer(signer.sign(Readable.from([raw])));
-  }
+  if (opts.dkim) raw = await signDkim(raw, opts.dkim);
   return { raw, messageId };
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }

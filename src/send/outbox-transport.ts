@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutgoingMessage, SendResult, Transport } from './transport';
+import type { OutgoingMessage, SendHooks, SendResult, Transport } from './transport';
 
 /**
  * With no SMTP_URL, messages are written to outbox/<issue>/<n>.eml through the same ledger, so the
@@ -11,7 +11,12 @@ export function createOutboxTransport(root: string, slug: string): Transport {
   fs.mkdirSync(dir, { recursive: true });
   return {
     description: path.join('outbox', slug),
-    async send(message: OutgoingMessage): Promise<SendResult> {
+    async send(message: OutgoingMessage, hooks?: SendHooks): Promise<SendResult> {
+      try {
+        await hooks?.onHandover?.();
+      } catch (err) {
+        return { ok: false, failure: { kind: 'transient', reply: `not written: ${(err as Error).message}`, throttle: false } };
+      }
       const name = `${String(message.sequence).padStart(6, '0')}.eml`;
       const target = path.join(dir, name);
       const tmp = `${target}.tmp`;

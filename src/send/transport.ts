@@ -13,10 +13,19 @@ export interface OutgoingMessage {
 
 export type SendResult = { ok: true; reply: string } | { ok: false; failure: Failure };
 
+export interface SendHooks {
+  /**
+   * Called once the server accepted DATA, before the first byte of the message goes out; the
+   * message is sent only when it resolves (its hand-over mark is durable). If it rejects, the
+   * message is abandoned unsent.
+   */
+  onHandover?: () => Promise<void>;
+}
+
 /** Where messages go: an SMTP server (SMTP_URL) or the local outbox. */
 export interface Transport {
   /** For messages: "smtp://smtp.example.org:465" (no credentials) or "outbox/2021-03-22". */
   readonly description: string;
-  send(message: OutgoingMessage): Promise<SendResult>;
+  send(message: OutgoingMessage, hooks?: SendHooks): Promise<SendResult>;
   close(): Promise<void>;
 }

@@ -212,6 +212,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX feedback_reports_by_delivery ON feedback_reports (delivery_id);
     `,
   },
+  {
+    version: 6,
+    description: 'deliveries: hand-over mark (on the wire), attempts per run, hand-over times for the caps',
+    sql: `
+      -- 1 from the durable mark made just before the message's first byte goes to the server, until
+      -- the row is claimed again: a row left 'sending' with on_wire = 0 never reached the server.
+      ALTER TABLE deliveries ADD COLUMN on_wire INTEGER NOT NULL DEFAULT 0 CHECK (on_wire IN (0, 1));
+      -- When the message last went on the wire; counted by send.max_per_hour / max_per_day.
+      ALTER TABLE deliveries ADD COLUMN handed_over_at TEXT;
+      -- Attempts in the current run (attempts counts every run, for status).
+      ALTER TABLE deliveries ADD COLUMN run_attempts INTEGER NOT NULL DEFAULT 0 CHECK (run_attempts >= 0);
+      CREATE INDEX deliveries_by_handover ON deliveries (handed_over_at) WHERE handed_over_at IS NOT NULL;
+      -- Rows left 'sending' by an older version may have been on the wire: never resend them by themselves.
+      UPDATE deliveries SET on_wire = 1 WHERE state = 'sending';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,10 +3,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Edition, EditionContent } from './types';
 import { insertEdition, type SqliteEditionStore } from './sqlite-editions';
 import {
+  LeaseLost,
   canSendTransition,
   canTransition,
   DELIVERY_STATES,
   type ClaimedDelivery,
+  type CommitBatch,
   type DeliveryCounts,
   type DeliveryListing,
   type DeliveryState,
@@ -15,6 +17,7 @@ import {
   type SendRecord,
   type SendState,
 } from '../send/ledger';
+import { guard } from './sqlite-errors';
 
 interface SendRow {
   id: number;
@@ -52,26 +55,51 @@ export class SqliteLedger implements Ledger {
   }
 
   /** The one place a single delivery's state changes. */
-  private transition(id: number, from: DeliveryState, to: DeliveryState, now: Date, fields: { reply?: string; messageId?: string; retryAt?: Date; attempt?: boolean } = {}): void {
+  private transition(
+    id: number,
+    from: DeliveryState,
+    to: DeliveryState,
+    now: Date,
+    fields: { reply?: string; messageId?: string; retryAt?: Date; attempt?: boolean; refund?: boolean } = {},
+  ): void {
     if (!canTransition(from, to)) throw new Error(`delivery ${id}: ${from} → ${to} is not an allowed move`);
+    // A claim (an attempt) clears the on-the-wire mark: it is set again at this attempt's hand-over.
     const info = this.stmt(
       `UPDATE deliveries SET state = @to, updated_at = @now,
          attempts = attempts + @attempt,
+         run_attempts = max(run_attempts + @attempt - @refund, 0),
+         on_wire = CASE WHEN @attempt = 1 THEN 0 ELSE on_wire END,
          last_reply = coalesce(@reply, last_reply),
          message_id = coalesce(@messageId, message_id),
          next_attempt_at = coalesce(@retryAt, next_attempt_at)
        WHERE id = @id AND state = @from`,
-    ).run({ id, from, to, now: iso(now), attempt: fields.attempt ? 1 : 0, reply: fields.reply ?? null, messageId: fields.messageId ?? null, retryAt: fields.retryAt ? iso(fields.retryAt) : null });
+    ).run({
+      id,
+      from,
+      to,
+      now: iso(now),
+      attempt: fields.attempt ? 1 : 0,
+      refund: fields.refund ? 1 : 0,
+      reply: fields.reply ?? null,
+      messageId: fields.messageId ?? null,
+      retryAt: fields.retryAt ? iso(fields.retryAt) : null,
+    });
     if (info.changes !== 1) throw new Error(`delivery ${id} was not ${from} when moving it to ${to}`);
   }
 
-  /** The same, for every row of a send in one state. */
-  private transitionAll(sendId: number, from: DeliveryState, to: DeliveryState, now: Date, reply: string, retryAt?: Date): number {
+  /** The same, for every row of a send in one state (and, if given, with that on-the-wire mark). */
+  private transitionAll(sendId: number, from: DeliveryState, to: DeliveryState, now: Date, reply: string, retryAt?: Date, onWire?: 0 | 1): number {
     if (!canTransition(from, to)) throw new Error(`${from} → ${to} is not an allowed move`);
     return this.stmt(
       `UPDATE deliveries SET state = @to, updated_at = @now, last_reply = @reply, next_attempt_at = coalesce(@retryAt, next_attempt_at)
-       WHERE send_id = @sendId AND state = @from`,
-    ).run({ sendId, from, to, now: iso(now), reply, retryAt: retryAt ? iso(retryAt) : null }).changes;
+       WHERE send_id = @sendId AND state = @from AND (@onWire IS NULL OR on_wire = @onWire)`,
+    ).run({ sendId, from, to, now: iso(now), reply, retryAt: retryAt ? iso(retryAt) : null, onWire: onWire ?? null }).changes;
+  }
+
+  /** Throws LeaseLost unless `owner` holds the send's lease (checked inside the caller's transaction). */
+  private assertOwner(sendId: number, owner: string): void {
+    const row = this.stmt<[number], { lease_owner: string | null }>('SELECT lease_owner FROM sends WHERE id = ?').get(sendId);
+    if (row?.lease_owner !== owner) throw new LeaseLost();
   }
 
   async findSend(slug: string): Promise<SendRecord | undefined> {
@@ -152,8 +180,17 @@ export class SqliteLedger implements Ledger {
     return row?.lease_owner && row.lease_expires_at ? { owner: row.lease_owner, until: new Date(row.lease_expires_at) } : undefined;
   }
 
-  async markInterruptedUnknown(sendId: number, now: Date): Promise<number> {
-    return this.transitionAll(sendId, 'sending', 'unknown', now, 'interrupted: the sending process stopped while this message was in flight');
+  async beginRun(sendId: number, now: Date): Promise<{ unknown: number; requeued: number }> {
+    return guard(this.db.name, () =>
+      this.db
+        .transaction(() => {
+          const unknown = this.transitionAll(sendId, 'sending', 'unknown', now, 'interrupted: the sending process stopped after handing this message to the server', undefined, 1);
+          const requeued = this.transitionAll(sendId, 'sending', 'pending', now, 'interrupted before the message reached the server: queued again', now, 0);
+          this.stmt("UPDATE deliveries SET run_attempts = 0 WHERE send_id = ? AND state = 'pending' AND run_attempts <> 0").run(sendId);
+          return { unknown, requeued };
+        })
+        .immediate(),
+    );
   }
 
   async requeueUnknown(sendId: number, now: Date): Promise<number> {
@@ -168,27 +205,83 @@ export class SqliteLedger implements Ledger {
     })();
   }
 
+  async requeueFailed(sendId: number, now: Date): Promise<number> {
+    return this.db.transaction(() => {
+      const n = this.stmt(
+        `UPDATE deliveries SET state = 'pending', updated_at = @now, next_attempt_at = @now, run_attempts = 0,
+           last_reply = 'queued again by --retry-failed (was: ' || coalesce(last_reply, '') || ')'
+         WHERE send_id = @sendId AND state = 'failed'
+           AND NOT EXISTS (SELECT 1 FROM subscribers s JOIN suppressions p ON p.address = s.email_key WHERE s.id = deliveries.subscriber_id)
+           AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = lower(deliveries.address))`,
+      ).run({ sendId, now: iso(now) }).changes;
+      if (!canTransition('failed', 'pending')) throw new Error('failed → pending is not an allowed move');
+      this.stmt(
+        `UPDATE deliveries SET edition_id = (SELECT id FROM editions WHERE send_id = @sendId ORDER BY number DESC LIMIT 1)
+         WHERE send_id = @sendId AND state = 'pending' AND edition_id IS NULL`,
+      ).run({ sendId });
+      return n;
+    })();
+  }
+
+  async handoverTimes(since: Date): Promise<Date[]> {
+    return this.stmt<[string], { at: string }>('SELECT handed_over_at AS at FROM deliveries WHERE handed_over_at > ? ORDER BY handed_over_at')
+      .all(iso(since))
+      .map((r) => new Date(r.at));
+  }
+
   /**
-   * Durability of a claim, without blocking the process on the disk. In WAL mode, SQLite's
+   * A claim commits without waiting for the disk: a message goes on the wire only after its
+   * hand-over mark is synced (see commit), and that sync makes the claim before it durable too. A
+   * claim lost to a power cut leaves its row `pending`, and that row's message never left.
+   */
+  async claim(sendId: number, limit: number, now: Date, owner?: string): Promise<ClaimedDelivery[]> {
+    return guard(this.db.name, () => this.withoutSync(() => this.claimRows(sendId, limit, now, owner)));
+  }
+
+  /**
+   * Durability of a hand-over mark, without blocking the process on the disk. In WAL mode, SQLite's
    * synchronous=FULL is synchronous=NORMAL plus a sync of the WAL file after each commit
    * (https://www.sqlite.org/pragma.html#pragma_synchronous); its sync holds the whole process for a
-   * few milliseconds per commit, during which no SMTP connection is served. So a claim commits with
-   * NORMAL and then syncs the WAL file itself, on libuv's thread pool, and only returns, releasing
-   * the messages to the wire, once that sync is done: the same guarantee, off the main thread.
-   * Without WAL (never the case for the store's own files), the commit stays FULL.
+   * few milliseconds per commit, during which no SMTP connection is served. So a commit with marks
+   * runs with NORMAL and then syncs the WAL file itself, on libuv's thread pool, and only returns,
+   * releasing those messages to the wire, once that sync is done: the same guarantee, off the main
+   * thread. Marks of all connections that ask while one sync runs share the next one.
+   * Outcomes alone are committed without a sync: one lost to a power cut leaves its row `sending`
+   * and on the wire, which the next run marks unknown and never resends by itself.
    */
-  async claim(sendId: number, limit: number, now: Date): Promise<ClaimedDelivery[]> {
+  async commit(batch: CommitBatch): Promise<void> {
+    guard(this.db.name, () => this.withoutSync(() => this.commitRows(batch)));
     const wal = this.walFile();
-    if (!wal) return this.claimRows(sendId, limit, now);
-    let claimed: ClaimedDelivery[];
+    if (batch.handedOver.length > 0 && wal) await guardAsync(this.db.name, () => syncFile(wal));
+  }
+
+  /** For tests and tools: outcomes without a lease (the runner uses commit). */
+  async record(results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
+    guard(this.db.name, () => this.withoutSync(() => this.db.transaction(() => this.recordAll(results, now)).immediate()));
+  }
+
+  /** synchronous=NORMAL for one statement group; FULL again after (the store's default). */
+  private withoutSync<T>(fn: () => T): T {
+    if (!this.walFile()) return fn();
     this.stmt('PRAGMA synchronous = NORMAL').run();
     try {
-      claimed = this.claimRows(sendId, limit, now);
+      return fn();
     } finally {
       this.stmt('PRAGMA synchronous = FULL').run();
     }
-    if (claimed.length > 0) await syncFile(wal);
-    return claimed;
+  }
+
+  private commitRows(batch: CommitBatch): void {
+    this.db
+      .transaction(() => {
+        this.assertOwner(batch.sendId, batch.owner);
+        this.recordAll(batch.outcomes, batch.now);
+        const mark = this.stmt(`UPDATE deliveries SET on_wire = 1, handed_over_at = ? WHERE id = ? AND state = 'sending'`);
+        for (const id of batch.handedOver) {
+          if (mark.run(iso(batch.now), id).changes !== 1) throw new Error(`delivery ${id} was not sending when handing its message over`);
+        }
+      })
+      .immediate();
   }
 
   /** The WAL file of an on-disk database in WAL mode, else undefined. */
@@ -202,12 +295,13 @@ export class SqliteLedger implements Ledger {
 
   private walPath: string | null | undefined;
 
-  private claimRows(sendId: number, limit: number, now: Date): ClaimedDelivery[] {
+  private claimRows(sendId: number, limit: number, now: Date, owner: string | undefined): ClaimedDelivery[] {
     type Candidate = { id: number; edition_id: number | null; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
     return this.db
       .transaction(() => {
+        if (owner !== undefined) this.assertOwner(sendId, owner);
         const candidates = this.stmt<[number, string, number], Candidate>(
-          `SELECT d.id, d.edition_id, d.subscriber_id, d.address, d.attempts, s.name, s.status, p.reason AS suppressed
+          `SELECT d.id, d.edition_id, d.subscriber_id, d.address, d.run_attempts AS attempts, s.name, s.status, p.reason AS suppressed
            FROM deliveries d
            LEFT JOIN subscribers s ON s.id = d.subscriber_id
            LEFT JOIN suppressions p ON p.address = s.email_key
@@ -232,21 +326,7 @@ export class SqliteLedger implements Ledger {
       .immediate();
   }
 
-  async record(results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
-    // Outcomes are committed without waiting for the disk (a claim must, see claim): an outcome
-    // lost to a power cut leaves its row `sending`, which the next run marks unknown and never
-    // resends by itself. The next claim's sync of the WAL makes these commits durable too.
-    this.stmt('PRAGMA synchronous = NORMAL').run();
-    try {
-      this.recordAll(results, now);
-    } finally {
-      this.stmt('PRAGMA synchronous = FULL').run();
-    }
-  }
-
   private recordAll(results: readonly { id: number; outcome: Outcome }[], now: Date): void {
-    this.db
-      .transaction(() => {
         for (const { id, outcome } of results) {
           switch (outcome.to) {
             case 'sent':
@@ -257,15 +337,13 @@ export class SqliteLedger implements Ledger {
               if (outcome.bounce) this.suppressBounce(id, now, outcome.reply);
               break;
             case 'pending':
-              this.transition(id, 'sending', 'pending', now, { reply: outcome.reply, retryAt: outcome.retryAt });
+              this.transition(id, 'sending', 'pending', now, { reply: outcome.reply, retryAt: outcome.retryAt, refund: outcome.refund });
               break;
             case 'unknown':
               this.transition(id, 'sending', 'unknown', now, { reply: outcome.reply });
               break;
           }
         }
-      })
-      .immediate();
   }
 
   /** A hard bounce: never mail the address again (the same suppression an unsubscribe makes). */
@@ -320,6 +398,16 @@ export class SqliteLedger implements Ledger {
  * fdatasync, as SQLite syncs its WAL on Linux. The file is opened by name each time, so a WAL that
  * another process truncated or restarted is still the one synced.
  */
+async function guardAsync<T>(location: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    return guard(location, () => {
+      throw err;
+    });
+  }
+}
+
 async function syncFile(file: string): Promise<void> {
   const handle = await fs.open(file, 'r');
   try {

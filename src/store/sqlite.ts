@@ -56,6 +56,15 @@ export class SqliteStore implements Store {
     return row?.n ?? 0;
   }
 
+  async audience(limit: number): Promise<string[]> {
+    return this.db
+      .prepare<[number], { email: string }>(
+        "SELECT s.email FROM subscribers s WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions p WHERE p.address = s.email_key) ORDER BY s.id LIMIT ?",
+      )
+      .all(limit)
+      .map((r) => r.email);
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     // An import left open by an error is undone rather than committed by the close.

@@ -249,6 +249,8 @@ export interface Store {
   readonly feedback: FeedbackStore;
   /** How many subscribers a send started now would go to: active, minus suppressions. */
   audienceSize(): Promise<number>;
+  /** The first `limit` addresses a send started now would go to, in the order it would mail them. */
+  audience(limit: number): Promise<string[]>;
   /** Where the data lives, for messages (a file path for SQLite). */
   readonly location: string;
   close(): Promise<void>;

@@ -114,7 +114,7 @@ describe('newsletter bounces', () => {
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env, now: new Date() });
     expect(status.stdout).toContain('after sending: 2 bounced, 1 soft-bounced, 1 complained');
     // Per edition: who got which edition, and what came back from each.
-    expect(status.stdout).toMatch(/^ {4}1 {2}\S+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
+    expect(status.stdout).toMatch(/^ {4}1 {2}\w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} \w+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
     expect(status.stdout).toContain(`  bounced      ${a.address}  5.1.1 bad destination mailbox address: 550 5.1.1 <${a.address}>: Recipient address rejected: User unknown in virtual mailbox table\n`);
     expect(status.stdout).toContain(`  complained   ${c.address}  abuse report (ARF Feedback-Type: abuse)\n`);
     expect(status.stdout).toContain(`  soft_bounced ${f.address}  5.2.2 mailbox full (treated as soft: mailbox full): 552 5.2.2`);
@@ -154,6 +154,13 @@ describe('newsletter bounces', () => {
     const details = database.prepare('SELECT detail FROM feedback_reports').pluck().all() as string[];
     database.close();
     expect(details.join('')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
+  });
+
+  test('--stdin: when the store cannot be opened, exit 75 so the MTA keeps the report and retries', async () => {
+    const { env } = fresh({ DATABASE_PATH: path.join(project.dir, 'newsletter.yaml', 'store.db') });
+    const r = await cli(env, ['--stdin'], reportFor('postfix-user-unknown.eml', deliveries[0]!));
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/^cannot create the folder for the store .*\(exit 75: the mail system keeps the report and tries again later\)\n$/);
   });
 
   test('regression: a relay\'s "554 5.7.1 Relay access denied" report never suppresses the member', async () => {

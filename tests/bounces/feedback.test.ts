@@ -94,7 +94,8 @@ describe('soft bounces on a real store', () => {
   /** A send of `slug` made `daysAgo` days before `now`, delivered to everyone. */
   async function sendAt(slug: string, at: Date): Promise<Map<string, number>> {
     const { send } = await store.ledger.beginSend({ slug, edition: testEdition(), now: at });
-    const claimed = await store.ledger.claim(send.id, 10, at);
+    await store.ledger.acquireLease(send.id, 'test', at, at);
+    const claimed = await store.ledger.claim(send.id, 10, at, 'test');
     await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${slug}.${c.id}@example.org>` } })), at);
     return new Map(claimed.map((c) => [c.address, c.id]));
   }
@@ -119,6 +120,24 @@ describe('soft bounces on a real store', () => {
     expect((await store.subscribers.get(addr('full@example.net')))?.status).toBe('unsubscribed');
     expect((await soft(3))[0]).toEqual({ applied: false, duplicate: true, address: 'full@example.net' });
     expect(await store.subscribers.suppression(addr('ok@example.net'))).toBeUndefined();
+  });
+
+  it('counts bounces and complaints per edition: a correction\'s deliveries under their own edition', async () => {
+    const at = new Date('2021-04-26T12:00:00Z');
+    const { send, edition: first } = await store.ledger.beginSend({ slug: '2021-04-26', edition: testEdition(), now: at });
+    const [early] = await store.ledger.claim(send.id, 1, at);
+    await store.ledger.record([{ id: early!.id, outcome: { to: 'sent', reply: '250 ok', messageId: '<a@example.org>' } }], at);
+    const { edition: second } = await store.ledger.correct(send.id, testEdition({ subject: 'This week (corrected)' }), at);
+    const [late] = await store.ledger.claim(send.id, 1, at);
+    await store.ledger.record([{ id: late!.id, outcome: { to: 'sent', reply: '250 ok', messageId: '<b@example.org>' } }], at);
+    await store.feedback.apply([{ key: 'x', source: 'mail', kind: 'hard', deliveryId: early!.id, detail: '5.1.1' }], policy, at);
+    await store.feedback.apply([{ key: 'y', source: 'mail', kind: 'complaint', deliveryId: late!.id, detail: 'abuse' }], policy, at);
+    expect(await store.feedback.countsByEdition(send.id)).toEqual(
+      new Map([
+        [first.id, { bounced: 1, softBounced: 0, complained: 0 }],
+        [second.id, { bounced: 0, softBounced: 0, complained: 1 }],
+      ]),
+    );
   });
 
   it('applies a report all or nothing: a failing item undoes the others', async () => {

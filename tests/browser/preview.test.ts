@@ -53,7 +53,7 @@ describe('preview in Chromium', () => {
     expect(await page.locator('iframe#email').getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
     const width = (await page.locator('iframe#email').boundingBox())!.width;
     expect(width).toBeGreaterThanOrEqual(600);
-    await expect(page.locator('#checks li').first().textContent()).resolves.toContain('issues/2021-03-22.yaml:63:16 warning');
+    await expect(page.locator('#checks li').first().textContent()).resolves.toContain('issues/2021-03-22.yaml:53:16 warning');
     await page.screenshot({ path: screenshotPath('preview-desktop'), fullPage: false });
   });
 

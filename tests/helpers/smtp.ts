@@ -9,11 +9,15 @@ export type Behaviour =
   /** Close the connection without answering (before the message is handed over, at RCPT). */
   | 'drop'
   /** Read the whole message, then close the connection without answering (ambiguous). */
-  | 'drop-after-data';
+  | 'drop-after-data'
+  /** Accept the message (250), then close the connection at once. */
+  | 'accept-then-close';
 
 export interface Received {
   to: string;
   raw: string;
+  /** When the server accepted it (Date.now()). */
+  at: number;
   /** The envelope sender (MAIL FROM). */
   from: string;
 }
@@ -27,6 +31,13 @@ export interface TestSmtpServer {
   /** Per lower-cased address: what to do at RCPT / DATA on the 1st, 2nd, … attempt (then accept). */
   onRcpt: Map<string, Behaviour[]>;
   onData: Map<string, Behaviour[]>;
+  /** What to do for every recipient without a script of its own (e.g. a policy rejection for everyone). */
+  rcptDefault: Behaviour;
+  dataDefault: Behaviour;
+  /** The replies to the first MAIL FROM commands, in order, over all connections (a 421/454 storm). */
+  onMailFrom: Behaviour[];
+  /** MAIL FROM commands seen. */
+  mailFromCount: () => number;
   /** Milliseconds to wait before answering each message (to make a send last). */
   delayMs: number;
   close(): Promise<void>;
@@ -43,16 +54,24 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
     dataAttempts: new Map<string, number>(),
     onRcpt: new Map<string, Behaviour[]>(),
     onData: new Map<string, Behaviour[]>(),
+    rcptDefault: 'accept' as Behaviour,
+    dataDefault: 'accept' as Behaviour,
+    onMailFrom: [] as Behaviour[],
+    mailFrom: 0,
     delayMs: 0,
   };
-  const next = (script: Map<string, Behaviour[]>, attempts: Map<string, number>, address: string): Behaviour => {
+  const next = (script: Map<string, Behaviour[]>, attempts: Map<string, number>, address: string, fallback: Behaviour): Behaviour => {
     const n = (attempts.get(address) ?? 0) + 1;
     attempts.set(address, n);
-    return script.get(address)?.[n - 1] ?? 'accept';
+    const steps = script.get(address);
+    return steps ? (steps[n - 1] ?? 'accept') : fallback;
   };
-  const dropSession = (session: SMTPServerSession) => {
-    for (const c of (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) {
-      if (c.id === session.id) c._socket.destroy();
+  const dropSession = (session: SMTPServerSession, graceful = false) => {
+    for (const c of (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void; end(): void } }> }).connections) {
+      if (c.id === session.id) {
+        if (graceful) c._socket.end();
+        else c._socket.destroy();
+      }
     }
   };
 
@@ -68,9 +87,15 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
       const err = Object.assign(new Error('Invalid username or password'), { responseCode: 535 });
       cb(err);
     },
+    onMailFrom(_address, session, cb) {
+      const b = state.onMailFrom[state.mailFrom++] ?? 'accept';
+      if (b === 'drop') return dropSession(session);
+      if (typeof b === 'object') return cb(Object.assign(new Error(b.text ?? 'refused'), { responseCode: b.reply }));
+      cb();
+    },
     onRcptTo(address, session, cb) {
       const to = address.address.toLowerCase();
-      const b = next(state.onRcpt, state.rcptAttempts, to);
+      const b = next(state.onRcpt, state.rcptAttempts, to, state.rcptDefault);
       if (b === 'drop') return dropSession(session);
       if (typeof b === 'object') return cb(Object.assign(new Error(b.text ?? 'refused'), { responseCode: b.reply }));
       cb();
@@ -80,18 +105,19 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const b = next(state.onData, state.dataAttempts, to[0] ?? '');
+        const b = next(state.onData, state.dataAttempts, to[0] ?? '', state.dataDefault);
         const raw = Buffer.concat(chunks).toString('utf8');
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const answer = () => {
           if (b === 'drop' || b === 'drop-after-data') {
             // The server got the message but the client never hears so: it may count as delivered.
-            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw, from });
+            if (b === 'drop-after-data') for (const t of to) state.received.push({ to: t, raw, from, at: Date.now() });
             return dropSession(session);
           }
           if (typeof b === 'object') return cb(Object.assign(new Error(b.text ?? 'refused'), { responseCode: b.reply }));
-          for (const t of to) state.received.push({ to: t, raw, from });
+          for (const t of to) state.received.push({ to: t, raw, from, at: Date.now() });
           cb(null, 'Queued');
+          if (b === 'accept-then-close') setImmediate(() => dropSession(session, true));
         };
         if (state.delayMs) setTimeout(answer, state.delayMs);
         else answer();
@@ -110,6 +136,25 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
     rcptAttempts: state.rcptAttempts,
     onRcpt: state.onRcpt,
     onData: state.onData,
+    get rcptDefault() {
+      return state.rcptDefault;
+    },
+    set rcptDefault(b: Behaviour) {
+      state.rcptDefault = b;
+    },
+    get dataDefault() {
+      return state.dataDefault;
+    },
+    set dataDefault(b: Behaviour) {
+      state.dataDefault = b;
+    },
+    get onMailFrom() {
+      return state.onMailFrom;
+    },
+    set onMailFrom(b: Behaviour[]) {
+      state.onMailFrom = b;
+    },
+    mailFromCount: () => state.mailFrom,
     get delayMs() {
       return state.delayMs;
     },

@@ -36,9 +36,9 @@ async function check(yaml: string) {
 describe('check: a local time the clock skips is an error with its line and column', () => {
   const skipped = 'does not exist in America/Los_Angeles: the clock skips that hour (daylight saving time starts then; pick another time)';
   it.each([
-    { start: '2021-03-14T02:30', end: '2021-03-14T04:00', line: 9, col: 16, field: 'sections[0].events[0].start', value: '2021-03-14T02:30' },
-    { start: '2021-03-14T02:00', end: '2021-03-14T04:00', line: 9, col: 16, field: 'sections[0].events[0].start', value: '2021-03-14T02:00' },
-    { start: '2021-03-14T01:00', end: '2021-03-14T02:59', line: 10, col: 14, field: 'sections[0].events[0].end', value: '2021-03-14T02:59' },
+    { start: '2021-03-14T02:30', end: '2021-03-14T04:00', line: 9, col: 16, field: 'sections[0].events[0] ("Night Meeting").start', value: '2021-03-14T02:30' },
+    { start: '2021-03-14T02:00', end: '2021-03-14T04:00', line: 9, col: 16, field: 'sections[0].events[0] ("Night Meeting").start', value: '2021-03-14T02:00' },
+    { start: '2021-03-14T01:00', end: '2021-03-14T02:59', line: 10, col: 14, field: 'sections[0].events[0] ("Night Meeting").end', value: '2021-03-14T02:59' },
   ])('$value in $field → line $line, col $col', async ({ start, end, line, col, field, value }) => {
     const result = await check(issue({ start, end }));
     expect(result.code).toBe(1);

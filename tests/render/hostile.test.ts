@@ -65,7 +65,7 @@ describe('hostile values in an issue', () => {
   it('refuses a link with markup in it', () => {
     const source = HOSTILE.replace('https://example.org/rsvp?a=1&b=2', 'https://example.org/?q=\\"><script>');
     const errors = checkIssueSource('hostile.yaml', source, pub.timezone).problems.filter((p) => p.severity === 'error');
-    expect(errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['sections[0].events[0].links[0].url: must be an https:, http: or mailto: link']);
+    expect(errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['sections[0].events[0] ("<script>alert(\'title\')</script>").links[0].url: must be an https:, http: or mailto: link']);
   });
 
   it('refuses a subject with a line break, which could inject headers', () => {
@@ -89,5 +89,20 @@ describe('hostile values in an issue', () => {
     expect(rich.html).toContain('&lt;b&gt;hi&lt;/b&gt; <em>there</em>');
     expect(rich.html).toContain('<li>one</li>');
     expect(rich.text).toBe('<b>hi</b> there\n\n- one\n- two');
+  });
+});
+
+// Regression: line breaks inside a description were merged into one paragraph.
+describe('descriptions keep their line breaks', () => {
+  const pub = loadPublication(REPO_ROOT);
+  it('in the HTML (as <br>) and in the plain text; intros still flow', async () => {
+    const source = `week_of: 2021-03-22\nsubject: Hi\npreheader: p\nintro: |\n  One flowing\n  paragraph.\nsections:\n  - title: S\n    events:\n      - title: A\n        start: 2021-03-23T18:00\n        description: |\n          Doors 6pm\n          Talk 6:30pm\n\n          Second paragraph.\n`;
+    const loaded = checkIssueSource('x.yaml', source, pub.timezone);
+    const view = buildView(loaded.issue!, pub, { slug: 'x' });
+    expect(view.sections[0]!.events[0]!.description!.html).toBe('<p>Doors 6pm<br>\nTalk 6:30pm</p>\n<p>Second paragraph.</p>');
+    expect(view.sections[0]!.events[0]!.description!.text).toBe('Doors 6pm\nTalk 6:30pm\n\nSecond paragraph.');
+    expect(view.intro!.text).toBe('One flowing paragraph.');
+    const { text } = await renderIssue(view, 'react');
+    expect(text).toContain('Doors 6pm\nTalk 6:30pm');
   });
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { runCli } from '../helpers/cli';
 import { makeSendProject } from '../helpers/send-project';
@@ -42,7 +44,7 @@ describe('send --due', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^\S+Z nothing due\n$/);
     expect(outbox(project, '2021-03-22')).toHaveLength(5);
-    expect((await status(project, local('2021-03-22T07:10'))).stdout).toMatch(/2021-03-22 07:00 +sent 2021-03-22T14:05/);
+    expect((await status(project, local('2021-03-22T07:10'))).stdout).toMatch(/2021-03-22 07:00 +sent Mon 2021-03-22 07:05 PDT/);
   });
 
   it('refuses a stale issue, says how to send it by hand, and the hand send works', async () => {
@@ -89,7 +91,7 @@ describe('send --due', () => {
     const r = await sendDue(project, local('2021-03-22T07:05'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml has errors, so it is not sent/m);
-    expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml:9:16  error  sections\[0\]\.events\[0\]\.start: /m);
+    expect(r.stderr).toMatch(/^\S+Z issues\/2021-03-22-extra\.yaml:9:16  error  sections\[0\]\.events\[0\] \("General meeting"\)\.start: /m);
     expect(outbox(project, '2021-03-22-extra')).toHaveLength(0);
     expect(r.stdout).toContain('2021-03-22: 3 sent');
     expect(outbox(project, '2021-03-22')).toHaveLength(3);
@@ -133,6 +135,26 @@ describe('send --due', () => {
     expect(r.stdout).toContain('2021-03-22: 5 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
     // Only the three still pending were written now.
     expect(outbox(project, '2021-03-22')).toHaveLength(3);
+  });
+
+  it('resuming a send whose file changed since it began: --due finishes with the edition started, and logs the changes and how to send them', async () => {
+    const project = await makeSendProject(5);
+    await beginSendDirectly(project, local('2021-03-22T07:05'), 2);
+    const file = path.join(project.dir, 'issues', '2021-03-22.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('start: 2021-03-23T18:00', 'start: 2021-03-23T18:30'));
+
+    const r = await sendDue(project, local('2021-03-22T07:30'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('note: issues/2021-03-22.yaml changed since edition 1 of this send; the remaining subscribers get edition 1 as it was started.');
+    expect(r.stderr).toContain('+ Tuesday, March 23 @ 6:30 pm – 7:30 pm');
+    expect(r.stderr).toContain('newsletter send issues/2021-03-22.yaml --correction');
+    expect(r.stdout).toContain('2021-03-22: 5 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
+    const written = outbox(project, '2021-03-22');
+    expect(written).toHaveLength(3);
+    for (const name of written) {
+      const text = fs.readFileSync(path.join(project.dir, 'outbox', '2021-03-22', name), 'utf8').replace(/=\r?\n/g, '');
+      expect(text).toContain('6:00 pm =E2=80=93 7:30 pm');
+    }
   });
 
   it('a server that is down stops the run with exit 3; the next run resumes and delivers to everyone once', async () => {
@@ -199,8 +221,8 @@ describe('send --due', () => {
     it.each([
       [['send'], 2, 'name the issue to send (e.g. newsletter send issues/2021-03-22.yaml), or use --due'],
       [['send', 'issues/2021-03-22.yaml', '--due', '--yes'], 2, 'give either an issue (issues/2021-03-22.yaml) or --due, not both'],
-      [['send', '--due', '--yes', '--to', 'a@example.org'], 2, '--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition'],
-      [['send', '--due', '--yes', '--resend-unknown'], 2, '--due cannot be combined with --to, --resend-unknown, --correction or --keep-edition'],
+      [['send', '--due', '--yes', '--to', 'a@example.org'], 2, '--due cannot be combined with --to, --resend-unknown, --retry-failed, --correction or --keep-edition'],
+      [['send', '--due', '--yes', '--resend-unknown'], 2, '--due cannot be combined with --to, --resend-unknown, --retry-failed, --correction or --keep-edition'],
       [['send', '--due'], 1, 'send --due never asks for confirmation: add --yes (newsletter send --due --yes)'],
     ])('%j exits %i', async (args, code, message) => {
       const project = await makeSendProject(1);

@@ -63,9 +63,11 @@ export async function beginSendDirectly(project: SendProject, at: Date, delivere
     const when = DateTime.fromJSDate(at);
     const draft = await draftEdition({ config: loadConfig(project.dir, project.env), file: path.join(project.dir, 'issues', '2021-03-22.yaml'), viewAt: when, stampAt: when });
     const { send } = await store.ledger.beginSend({ slug: '2021-03-22', edition: draft.content, now: at });
-    const claimed = await store.ledger.claim(send.id, delivered, at);
-    await store.ledger.record(claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${c.id}@test>` } })), at);
-    if (lease) expect(await store.ledger.acquireLease(send.id, lease.owner, lease.until, at)).toBe(true);
+    const owner = lease?.owner ?? 'an-earlier-run';
+    expect(await store.ledger.acquireLease(send.id, owner, lease?.until ?? at, at)).toBe(true);
+    const claimed = await store.ledger.claim(send.id, delivered, at, owner);
+    await store.ledger.commit({ sendId: send.id, owner, outcomes: claimed.map((c) => ({ id: c.id, outcome: { to: 'sent' as const, reply: '250 ok', messageId: `<${c.id}@test>` } })), handedOver: [], now: at });
+    if (!lease) await store.ledger.releaseLease(send.id, owner);
   } finally {
     await store.close();
   }

@@ -10,6 +10,7 @@ import { buildView } from '../../src/issue/view';
 import { renderIssue, type Rendered } from '../../src/render';
 import { PLACEHOLDERS } from '../../src/render/placeholders';
 import { composeMessage, mailOptions, personalise, prepareIssue, type MessageOptions, type Recipient } from '../../src/send/message';
+import { loadDkim } from '../../src/send/dkim';
 import { REPO_ROOT, SEED_ISSUE } from '../helpers/cli';
 
 // mailauth has no type declarations; this is the one function used.
@@ -139,7 +140,7 @@ describe('the per-recipient message', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'newsletter-dkim-'));
     const keyPath = path.join(dir, 'dkim.pem');
     fs.writeFileSync(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const dkim = { domainName: 'example.org', keySelector: 'news', privateKeyPath: keyPath };
+    const dkim = await loadDkim({ domainName: 'example.org', keySelector: 'news', privateKeyPath: keyPath });
     const prepared = prepareIssue(await seedRendered('react'));
     const { raw } = await personalise(prepared, { id: 1, address: 'ana@example.org', name: 'Ana' }, options({ dkim }));
     expect(raw.toString('latin1')).toMatch(/^DKIM-Signature: /);

@@ -81,11 +81,12 @@ describe('send through SMTP', () => {
     expect(list.stdout).toMatch(/suppressed\D*1/);
   });
 
-  it('fails other 5xx replies without retrying and without suppressing', async () => {
+  it('fails a permanent reply that says nothing certain about the address (5.2.2 mailbox full) without retrying and without suppressing', async () => {
     const project = await makeSendProject(2, { smtpUrl: server.url() });
-    server.onData.set('member0001@example.org', [{ reply: 554, text: 'Message rejected as spam' }]);
+    server.onData.set('member0001@example.org', [{ reply: 552, text: '5.2.2 Mailbox full' }]);
     const r = await send(project);
     expect(r.stdout).toContain('1 sent, 1 failed');
+    expect(server.rcptAttempts.get('member0001@example.org')).toBe(1);
     const count = await runCli(['subscribers', 'count'], { cwd: project.dir, env: project.env });
     expect(count.stdout).toMatch(/suppressed\D*0/);
   });
@@ -125,7 +126,7 @@ describe('send through SMTP', () => {
       smtpUrl: server.url(),
       send: '{ rate_per_second: 1000, connections: 1, max_errors: 2, max_attempts: 4, retry_delay_seconds: 0.05 }',
     });
-    for (const a of project.addresses.slice(0, 4)) server.onData.set(a, [{ reply: 554, text: 'Rejected' }]);
+    for (const a of project.addresses.slice(0, 4)) server.onData.set(a, [{ reply: 552, text: '5.2.2 Mailbox full' }]);
     const r = await send(project);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('delivery stopped: more than 2 deliveries failed (max_errors in newsletter.yaml)');

@@ -22,6 +22,12 @@ async function withSubscribers(file: string, addresses: string[]): Promise<Sqlit
   return store;
 }
 
+/** Claims as the runner does: under the send's lease. */
+async function leasedClaim(store: SqliteStore, sendId: number, limit: number, now: Date) {
+  await store.ledger.acquireLease(sendId, 'test', new Date(now.getTime() + 60_000), now);
+  return store.ledger.claim(sendId, limit, now, 'test');
+}
+
 describe('editions in the store', () => {
   let store: SqliteStore;
   beforeEach(async () => {
@@ -35,21 +41,21 @@ describe('editions in the store', () => {
     expect(edition.assetPaths).toEqual(['events.ics', 'events/rally.ics', 'web.html']);
     expect((await store.editions.asset(edition.id, 'web.html'))?.body.toString()).toBe('<!doctype html><p>Hello</p>');
     expect(await store.editions.asset(edition.id, '../web.html')).toBeUndefined();
-    const claimed = await store.ledger.claim(send.id, 10, t0);
+    const claimed = await leasedClaim(store, send.id, 10, t0);
     expect(claimed.map((c) => c.editionId)).toEqual([edition.id, edition.id, edition.id]);
   });
 
   it('a correction is edition 2: only deliveries not yet handed over move to it, and history counts each', async () => {
     const { send, edition: first } = await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 });
-    const [a] = await store.ledger.claim(send.id, 1, t0);
+    const [a] = await leasedClaim(store, send.id, 1, t0);
     await store.ledger.record([{ id: a!.id, outcome: { to: 'sent', reply: '250', messageId: '<a@x>' } }], t0);
-    const [b] = await store.ledger.claim(send.id, 1, t0); // in flight: keeps edition 1
+    const [b] = await leasedClaim(store, send.id, 1, t0); // in flight: keeps edition 1
     const { edition: second, moved } = await store.ledger.correct(send.id, testEdition({ subject: 'This week (corrected)' }), later(5));
     expect(second.number).toBe(2);
     expect(moved).toBe(1);
     expect((await store.editions.current('2021-03-22'))!.id).toBe(second.id);
     await store.ledger.record([{ id: b!.id, outcome: { to: 'sent', reply: '250', messageId: '<b@x>' } }], t0);
-    const [c] = await store.ledger.claim(send.id, 5, t0);
+    const [c] = await leasedClaim(store, send.id, 5, t0);
     expect(c!.editionId).toBe(second.id);
     await store.ledger.record([{ id: c!.id, outcome: { to: 'sent', reply: '250', messageId: '<c@x>' } }], t0);
     const history = await store.editions.history('2021-03-22');
@@ -151,7 +157,7 @@ describe('a store from before editions (version 2) upgrades and keeps working', 
       const resumed = await store.ledger.beginSend({ slug: '2021-03-22', edition: testEdition(), now: t0 });
       expect(resumed.created).toBe(false);
       expect(resumed.edition.number).toBe(1);
-      const claimed = await store.ledger.claim(resumed.send.id, 5, t0);
+      const claimed = await leasedClaim(store, resumed.send.id, 5, t0);
       expect(claimed.map((c) => [c.address, c.editionId])).toEqual([['b@example.org', resumed.edition.id]]);
       const history = await store.editions.history('2021-03-22');
       expect(history.map((h) => [h.edition.number, h.counts.sending, h.counts.sent])).toEqual([[1, 1, 0]]);

@@ -60,7 +60,7 @@ describe('preview server over HTTP', () => {
     expect(res.body).toContain('This week: Solidarity with BAmazon Union!');
     expect(res.body).toContain('Rally at Grand Park, one-on-one training, PRO Act planning, DSA 101');
     // The copied March 15 block, found by lint, with its file and line.
-    expect(res.body).toMatch(/issues\/2021-03-22\.yaml:63:/);
+    expect(res.body).toMatch(/issues\/2021-03-22\.yaml:53:/);
     expect(res.body).toContain('is outside the week of March 22');
     expect(res.body).toMatch(/<iframe[^>]*sandbox="allow-popups allow-popups-to-escape-sandbox"/);
     expect(res.body).not.toMatch(/<iframe[^>]*allow-scripts/);

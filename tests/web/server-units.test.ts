@@ -59,7 +59,10 @@ describe('routes', () => {
       ['/', undefined],
       ['/u/', undefined],
       ['/u/a/b', undefined],
-      ['/issues/', undefined],
+      ['/issues/', '/issues/'],
+      ['/feed.xml', '/feed.xml'],
+      ['/calendar.ics', '/calendar.ics'],
+      ['/feed.xml/x', undefined],
       ['/issues/x/events/', undefined],
       // Any other file of an edition (images, pages): looked up by its path among the edition's assets.
       ['/issues/x/events/a.txt', '/issues/:slug/:file'],

@@ -158,7 +158,7 @@ export class PreviewProject {
 
     let loaded;
     try {
-      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file);
+      loaded = checkIssueFile(entry.path, config.publication.timezone, entry.file, { now: this.opts.now(), siteUrl: config.publication.site_url });
     } catch (err) {
       // The file vanished or became unreadable between the listing and the read.
       if (err instanceof UserError) return withCounts({ ...base, problems: [problemOf(entry.file, err.message)] });

@@ -34,17 +34,32 @@ p { margin: 0 0 16px; }
 button { font: inherit; font-weight: 600; color: #fff; background: ${color}; border: 0; border-radius: 6px; padding: 12px 22px; cursor: pointer; }
 button:focus-visible { outline: 3px solid #18181b; outline-offset: 2px; }
 .note { font-size: 14px; color: #52525b; margin: 16px 0 0; }
+a { color: inherit; }
+.issues { list-style: none; margin: 0 0 16px; padding: 0; }
+.issues li { margin: 0 0 14px; overflow-wrap: anywhere; }
+.issues time, .issues .title { display: block; font-size: 14px; color: #52525b; }
+.issues a { font-weight: 600; }
+label { display: block; font-weight: 600; margin: 0 0 14px; }
+label .optional { font-weight: 400; color: #52525b; }
+input[type=email], input[type=text] { display: block; width: 100%; margin-top: 4px; font: inherit; padding: 10px 12px; border: 1px solid #a1a1aa; border-radius: 6px; background: #fff; color: #18181b; }
+input:focus-visible { outline: 3px solid ${color}; outline-offset: 1px; }
+.error { color: #b91c1c; font-weight: 600; }
+.hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+.secondary { color: #18181b; background: transparent; border: 2px solid #52525b; }
 @media (prefers-color-scheme: dark) {
   body { background: #18181b; color: #f4f4f5; }
   main { background: #27272a; }
-  .publication, .note { color: #a1a1aa; }
+  .publication, .note, label .optional, .issues time, .issues .title { color: #a1a1aa; }
+  input[type=email], input[type=text] { background: #18181b; color: #f4f4f5; border-color: #71717a; }
+  .error { color: #fca5a5; }
+  .secondary { color: #f4f4f5; border-color: #a1a1aa; }
   button:focus-visible { outline-color: #f4f4f5; }
 }
 `;
   return { css, cspHash: `'sha256-${crypto.createHash('sha256').update(css).digest('base64')}'` };
 }
 
-function page(style: PageStyle, title: string, body: ReactNode): string {
+export function page(style: PageStyle, title: string, body: ReactNode, opts: { alternate?: string } = {}): string {
   return (
     '<!doctype html>' +
     renderToStaticMarkup(
@@ -52,8 +67,9 @@ function page(style: PageStyle, title: string, body: ReactNode): string {
         <head>
           <meta charSet="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="robots" content="noindex" />
+          {opts.alternate ? null : <meta name="robots" content="noindex" />}
           <title>{title}</title>
+          {opts.alternate ? <link rel="alternate" type="application/atom+xml" title={title} href={opts.alternate} /> : null}
           <style dangerouslySetInnerHTML={{ __html: style.css }} />
         </head>
         <body>
@@ -90,8 +106,15 @@ export function confirmPage(style: PageStyle, p: SubscriberPageInput): string {
   );
 }
 
-/** After the POST, and on GET when the address is already unsubscribed. */
-export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput): string {
+/** The unsubscribed page's undo button posts this field, to the same /u/<token> address. */
+export const RESUBSCRIBE_FIELD = 'resubscribe';
+export const RESUBSCRIBE_VALUE = 'yes';
+
+/**
+ * After the POST, and on GET when the address is already unsubscribed. A mistaken click is undone
+ * in one step: the button posts back to the same link (when the unsubscribe was the person's own).
+ */
+export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput & { canResubscribe?: boolean }): string {
   return page(
     style,
     `Unsubscribed from ${p.publication}`,
@@ -100,6 +123,30 @@ export function unsubscribedPage(style: PageStyle, p: SubscriberPageInput): stri
       <h1>You are unsubscribed</h1>
       <p>
         <span className="address">{p.maskedAddress}</span> will get no more emails from {p.publication}.
+      </p>
+      {p.canResubscribe === false ? null : (
+        <form method="post">
+          <input type="hidden" name={RESUBSCRIBE_FIELD} value={RESUBSCRIBE_VALUE} />
+          <p className="note">Did you click by mistake?</p>
+          <button type="submit" className="secondary">
+            Resubscribe
+          </button>
+        </form>
+      )}
+    </>,
+  );
+}
+
+/** After the undo: on the list again. */
+export function resubscribedPage(style: PageStyle, p: SubscriberPageInput): string {
+  return page(
+    style,
+    `Subscribed to ${p.publication}`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>You are subscribed again</h1>
+      <p>
+        <span className="address">{p.maskedAddress}</span> will get {p.publication} again. The link at the bottom of every email unsubscribes you.
       </p>
     </>,
   );
@@ -127,5 +174,55 @@ export function errorPage(style: PageStyle, title: string, text: string): string
       <h1>{title}</h1>
       <p>{text}</p>
     </>,
+  );
+}
+
+export interface ArchiveEntry {
+  /** "March 22, 2021", in the publication's zone. */
+  date: string;
+  /** ISO date for <time>. */
+  isoDate: string;
+  subject: string;
+  title: string;
+  /** Relative to /issues/: `2021-03-22/`. */
+  href: string;
+}
+
+export interface ArchivePageInput {
+  publication: string;
+  issues: readonly ArchiveEntry[];
+  /** Relative to /issues/. */
+  feedHref: string;
+  calendarWebcal: string;
+  calendarHttps: string;
+}
+
+/** GET /issues/: every sent issue, newest first, and where to follow them (feed, calendar). */
+export function archivePage(style: PageStyle, p: ArchivePageInput): string {
+  return page(
+    style,
+    `${p.publication}: all issues`,
+    <>
+      <p className="publication">{p.publication}</p>
+      <h1>All issues</h1>
+      {p.issues.length === 0 ? (
+        <p>No issue has been sent yet.</p>
+      ) : (
+        <ul className="issues">
+          {p.issues.map((i) => (
+            <li key={i.href}>
+              <time dateTime={i.isoDate}>{i.date}</time>
+              <a href={i.href}>{i.subject}</a>
+              {i.title !== i.subject ? <span className="title">{i.title}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="note">
+        Follow new issues in a feed reader: <a href={p.feedHref}>Atom feed</a>. Every event in one calendar:{' '}
+        <a href={p.calendarWebcal}>subscribe</a> (or add <a href={p.calendarHttps}>this address</a> to your calendar app).
+      </p>
+    </>,
+    { alternate: p.feedHref },
   );
 }

@@ -8,6 +8,10 @@ import { decodePathSegment } from '../path-segment';
 
 export type Route =
   | { name: 'unsubscribe'; token: string }
+  /** Every sent issue, newest first. */
+  | { name: 'archive' }
+  | { name: 'feed' }
+  | { name: 'calendar' }
   /** A file of an issue's current edition; `path` '' is the web version. */
   | { name: 'issue'; slug: string; path: string }
   | { name: 'issue-no-slash'; slug: string };
@@ -15,6 +19,9 @@ export type Route =
 /** The route patterns, as they appear in the log (never the values). */
 export const ROUTE_PATTERNS = {
   unsubscribe: '/u/:token',
+  archive: '/issues/',
+  feed: '/feed.xml',
+  calendar: '/calendar.ics',
   web: '/issues/:slug/',
   'issue-no-slash': '/issues/:slug',
   'week-ics': '/issues/:slug/events.ics',
@@ -23,7 +30,7 @@ export const ROUTE_PATTERNS = {
 } as const;
 
 export function routePattern(route: Route): string {
-  if (route.name === 'unsubscribe') return ROUTE_PATTERNS.unsubscribe;
+  if (route.name === 'unsubscribe' || route.name === 'archive' || route.name === 'feed' || route.name === 'calendar') return ROUTE_PATTERNS[route.name];
   if (route.name === 'issue-no-slash') return ROUTE_PATTERNS['issue-no-slash'];
   if (route.path === '') return ROUTE_PATTERNS.web;
   if (route.path === 'events.ics') return ROUTE_PATTERNS['week-ics'];
@@ -47,6 +54,9 @@ export function matchRoute(rawUrl: string): Route | undefined {
   const [head, a, ...file] = segments as string[];
 
   if (head === 'u') return a && file.length === 0 ? { name: 'unsubscribe', token: a } : undefined;
+  if (a === undefined && head === 'feed.xml') return { name: 'feed' };
+  if (a === undefined && head === 'calendar.ics') return { name: 'calendar' };
+  if (head === 'issues' && a === '' && file.length === 0) return { name: 'archive' };
   if (head !== 'issues' || !a) return undefined;
   if (file.length === 0) return { name: 'issue-no-slash', slug: a };
   if (file.length === 1 && file[0] === '') return { name: 'issue', slug: a, path: '' };

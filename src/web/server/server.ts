@@ -6,19 +6,27 @@ import { maskAddress } from '../../unsubscribe/mask';
 import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
 import { declaredTooLarge, readForm } from './body';
 import { PublishedIssues, type PublishedFile } from './issues';
-import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, testMessagePage, unsubscribedPage } from './pages';
+import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, RESUBSCRIBE_FIELD, RESUBSCRIBE_VALUE, resubscribedPage, testMessagePage, unsubscribedPage } from './pages';
+import { PublicArchive } from './archive';
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections';
 import { clientKey, RateLimiter, type RateLimitOptions } from './rate-limit';
 import { allowedMethods, matchRoute, routePattern } from './routes';
 import { listen, type ListeningServer } from '../listen';
+import { createSignup, matchSignupRoute, SIGNUP_PATTERNS, type SignupLimits, type SignupRoute } from './signup';
+import type { Transport } from '../../send/transport';
 import { createWebhooks, readWebhookBody, webhookProvider, type WebhookProvider } from './webhooks';
 
 /**
  * `newsletter serve`: the public side of the newsletter, on site_url behind a reverse proxy.
- * It answers three kinds of request and nothing else:
+ * It answers these requests and nothing else:
  *  - /u/<token>: the unsubscribe page (GET, changes nothing) and its confirmation or RFC 8058's
  *    one-click POST (suppresses the address);
- *  - /issues/<slug>/, events.ics, events/<id>.ics: the web version and calendar files of issues
- *    that were sent, read-only.
+ *  - /issues/<slug>/ and the other files of an issue's current edition (events.ics,
+ *    events/<id>.ics, …): read-only, from the store;
+ *  - /issues/, /feed.xml, /calendar.ics: the archive, the Atom feed and the subscribed calendar
+ *    of every sent issue;
+ *  - /webhooks/<provider>: bounce and complaint reports from the mail relay.
+ * Everything comes from the store: nothing is read from issues/ or dist/, nothing is built.
  * Every response carries the security headers; every request is logged as one line with the
  * route pattern, never the token, the address or the client.
  */
@@ -36,8 +44,6 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often Node checks the two timeouts above (its default, 30 s, would let them run over). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-/** Open connections at most; more wait in the kernel's backlog. */
-const MAX_CONNECTIONS = 1_024;
 /**
  * Per client address: a person clicks a handful of links; a mail provider's one-click POSTs come
  * from many addresses. 30 at once and one a second after that stops a single flooding client.
@@ -72,6 +78,8 @@ export interface PublicServerOptions {
   /** Behind a reverse proxy: limit by the client address it puts in X-Forwarded-For. */
   trustProxy?: boolean;
   rateLimit?: RateLimitOptions;
+  /** Open connections per client address and overall (default DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: ConnectionLimits;
   /** Defaults: 10 s for the headers, 15 s for the whole request. */
   timeouts?: { headersMs: number; requestMs: number };
   /** One line per request (and per failure); default: none. */
@@ -79,6 +87,8 @@ export interface PublicServerOptions {
   now?: () => Date;
   /** Tests serve their own SNS certificate: which URLs SNS messages may point to (default: Amazon's). */
   snsUrlAllowed?: (url: string) => boolean;
+  /** Signup limits and the confirmation messages' transport (tests shorten and capture them). */
+  signup?: { limits?: Partial<SignupLimits>; transport?: Transport };
 }
 
 export type PublicServer = ListeningServer;
@@ -97,6 +107,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { now }));
   const issues = new PublishedIssues(store.editions);
+  const archive = new PublicArchive(config, store.editions, style, now);
+
+  const signup = createSignup({ config, store, keys, style, now, log, ...(opts.signup ?? {}) });
 
   const webhooks = createWebhooks({ config, store: store.feedback, now, log, ...(opts.snsUrlAllowed ? { snsUrlAllowed: opts.snsUrlAllowed } : {}) });
 
@@ -123,18 +136,23 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       });
     },
   );
-  server.maxConnections = MAX_CONNECTIONS;
+  // Not server.maxConnections: Node accepts the connections over it and drops them, so a client
+  // holding many open sockets would have everyone else reset. See ./connections.
+  guardConnections(server, opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS, opts.trustProxy ?? false);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, setPattern: (p: string) => void): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     // Relays post from a few addresses in bursts: their webhooks are verified, not rate-limited.
+    // A relay that is not configured has no endpoint: that path is limited and 404 like any other.
     const provider = webhookProvider((req.url ?? '').split(/[?#]/, 1)[0]!);
-    if (provider) return webhook(req, res, provider, setPattern);
+    if (provider && webhooks.enabled(provider)) return webhook(req, res, provider, setPattern);
     const decision = limiter.take(clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
     if (!decision.ok) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
       return refuse(req, res, 429, 'Too many requests', 'Please wait a moment and try again.');
     }
+    const signupRoute = matchSignupRoute((req.url ?? '').split(/[?#]/, 1)[0]!);
+    if (signupRoute) return signupRequest(req, res, signupRoute, setPattern);
     const route = matchRoute(req.url ?? '');
     if (!route) return notFound(req, res);
     setPattern(routePattern(route));
@@ -144,6 +162,10 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       return refuse(req, res, 405, 'Method not allowed', `This address answers ${allowed.join(', ')} only.`);
     }
     if (route.name === 'unsubscribe') return unsubscribe(req, res, route.token);
+    if (route.name === 'archive') return send(res, 200, 'text/html; charset=utf-8', await archive.archive(), { 'content-security-policy': pageCsp, 'cache-control': ISSUE_CACHE_CONTROL });
+    if (route.name === 'feed') return send(res, 200, 'application/atom+xml; charset=utf-8', await archive.feed(), { 'cache-control': ISSUE_CACHE_CONTROL });
+    // Inline, not an attachment: calendar apps subscribe to this address and read it as it is.
+    if (route.name === 'calendar') return send(res, 200, 'text/calendar; charset=utf-8', await archive.calendar(), { 'cache-control': ISSUE_CACHE_CONTROL });
     if (route.name === 'issue-no-slash') {
       if (!(await issues.isPublished(route.slug))) return notFound(req, res);
       // Relative, so it stays right behind a proxy that serves us under a path prefix.
@@ -156,7 +178,6 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
   }
 
   async function webhook(req: http.IncomingMessage, res: http.ServerResponse, provider: WebhookProvider, setPattern: (p: string) => void): Promise<void> {
-    if (!webhooks.enabled(provider)) return notFound(req, res);
     setPattern(`/webhooks/${provider}`);
     const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
       send(res, status, 'application/json', Buffer.from(JSON.stringify(body)), { ...headers, ...(req.readableEnded ? {} : { connection: 'close' }) });
@@ -166,6 +187,20 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     if (body === 'too-large') return reply(413, { error: 'body too large' });
     const answer = await webhooks.handle(provider, req, body);
     return reply(answer.status, answer.body, answer.headers);
+  }
+
+  /** /subscribe and /confirm/<token>: src/web/server/signup.ts decides, this sends its answer. */
+  async function signupRequest(req: http.IncomingMessage, res: http.ServerResponse, route: SignupRoute, setPattern: (p: string) => void): Promise<void> {
+    setPattern(SIGNUP_PATTERNS[route.name]);
+    const allowed = ['GET', 'HEAD', 'POST'];
+    if (!allowed.includes(req.method ?? '')) {
+      res.setHeader('allow', allowed.join(', '));
+      return refuse(req, res, 405, 'Method not allowed', `This address answers ${allowed.join(', ')} only.`);
+    }
+    const answer = await signup.handle(req, route, clientKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustProxy ?? false));
+    if (answer === 'aborted') return void res.destroy();
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    return sendSubscriberPage(req, res, answer.status, answer.html);
   }
 
   async function unsubscribe(req: http.IncomingMessage, res: http.ServerResponse, token: string): Promise<void> {
@@ -183,14 +218,24 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     const shown = { publication, maskedAddress: maskAddress(checked.address) };
 
     if (!post) {
-      const unsubscribed = subscriber?.status === 'unsubscribed' || (await store.subscribers.suppression(checked.address)) !== undefined;
-      return sendSubscriberPage(req, res, 200, unsubscribed ? unsubscribedPage(style, shown) : confirmPage(style, shown));
+      const suppression = await store.subscribers.suppression(checked.address);
+      const unsubscribed = subscriber?.status === 'unsubscribed' || suppression !== undefined;
+      const canResubscribe = !suppression || suppression.reason === 'unsubscribed';
+      return sendSubscriberPage(req, res, 200, unsubscribed ? unsubscribedPage(style, { ...shown, canResubscribe }) : confirmPage(style, shown));
     }
     const body = await readForm(req);
     if (!body.ok && body.status === 'aborted') return void res.destroy();
     if (!body.ok) {
       const [title, text] = body.status === 413 ? ['Request too large', 'Nothing was changed.'] : ['Bad request', 'This is not an unsubscribe confirmation. Nothing was changed.'];
       return refuse(req, res, body.status, title, text);
+    }
+    if (body.fields.get(RESUBSCRIBE_FIELD) === RESUBSCRIBE_VALUE) {
+      // The undo of the unsubscribed page: only the person's own unsubscribe is lifted here.
+      const r = await store.subscribers.resubscribe(checked.address, { source: 'unsubscribe page', liftable: ['unsubscribed'] });
+      if (r.outcome === 'refused') {
+        return sendSubscriberPage(req, res, 200, errorPage(style, 'Not possible here', `This address cannot be resubscribed from this page. Write to ${publication} to be added again.`));
+      }
+      return sendSubscriberPage(req, res, 200, resubscribedPage(style, shown));
     }
     if (body.fields.get(ONE_CLICK_FIELD) !== ONE_CLICK_VALUE) {
       return refuse(req, res, 400, 'Bad request', 'This is not an unsubscribe confirmation. Nothing was changed.');
@@ -238,7 +283,9 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => (ownStore ? store.close() : undefined));
+      })
+        .then(() => signup.close())
+        .then(() => (ownStore ? store.close() : undefined));
       return closing;
     },
   };

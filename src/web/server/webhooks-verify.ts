@@ -109,7 +109,15 @@ export function snsStringToSign(m: SnsMessage): string | undefined {
   return out;
 }
 
-/** SNS certificates and subscription links are served by sns.<region>.amazonaws.com over https. */
+/**
+ * SNS certificates and subscription links are served by sns.<region>.amazonaws.com over https;
+ * a certificate's name is SimpleNotificationService-<hex>.pem, so a message cannot make us fetch
+ * any other path there.
+ */
+export function isAmazonSnsCertificateUrl(value: string): boolean {
+  return isAmazonSnsUrl(value) && /^\/SimpleNotificationService-[0-9a-f]+\.pem$/.test(new URL(value).pathname);
+}
+
 export function isAmazonSnsUrl(value: string): boolean {
   let u: URL;
   try {

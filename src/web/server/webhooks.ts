@@ -6,7 +6,7 @@ import type { DeliveryRef, FeedbackItem, FeedbackStore } from '../../bounces/sto
 import { oneLine } from '../../bounces/text';
 import type { Config } from '../../config';
 import { mailgunEvents, postmarkEvents, sendgridEvents, sesEvents, type Parsed, type RelayEvent } from './webhooks-events';
-import { isAmazonSnsUrl, isSnsMessage, verifyBasicAuth, verifyMailgun, verifySendGrid, verifySns, type SnsMessage } from './webhooks-verify';
+import { isAmazonSnsCertificateUrl, isAmazonSnsUrl, isSnsMessage, verifyBasicAuth, verifyMailgun, verifySendGrid, verifySns, type SnsMessage } from './webhooks-verify';
 
 /**
  * The relays' bounce and complaint webhooks on `serve`, under /webhooks/<provider>:
@@ -37,7 +37,8 @@ export interface WebhookOptions {
   log: (line: string) => void;
   /**
    * Which URLs SNS may point us to for its certificate and subscription link. Default: https on
-   * sns.<region>.amazonaws.com only (never anything the request chooses). Tests serve theirs locally.
+   * sns.<region>.amazonaws.com only, certificates by their SimpleNotificationService-<hex>.pem
+   * name (never anything else the request chooses). Tests serve theirs locally.
    */
   snsUrlAllowed?: (url: string) => boolean;
 }
@@ -56,7 +57,8 @@ export function webhookProvider(pathname: string): WebhookProvider | undefined {
 export function createWebhooks(opts: WebhookOptions) {
   const env = opts.config.bounces;
   const policy: SoftBouncePolicy = { limit: opts.config.publication.bounces.soft_bounce_limit, windowDays: opts.config.publication.bounces.soft_bounce_days };
-  const snsAllowed = opts.snsUrlAllowed ?? isAmazonSnsUrl;
+  const certificateAllowed = opts.snsUrlAllowed ?? isAmazonSnsCertificateUrl;
+  const subscribeAllowed = opts.snsUrlAllowed ?? isAmazonSnsUrl;
   const certificates = new Map<string, string>();
 
   const enabled: Record<WebhookProvider, boolean> = {
@@ -131,7 +133,7 @@ export function createWebhooks(opts: WebhookOptions) {
     if (!parsed.ok || !isSnsMessage(parsed.value)) return { status: 403, body: { error: 'not a signed SNS message' } };
     const m: SnsMessage = parsed.value;
     if (!env.sesTopicArns.includes(m.TopicArn)) return { status: 403, body: { error: 'topic not accepted (SES_SNS_TOPIC_ARN)' } };
-    if (!snsAllowed(m.SigningCertURL)) return { status: 403, body: { error: 'signing certificate not from Amazon SNS' } };
+    if (!certificateAllowed(m.SigningCertURL)) return { status: 403, body: { error: 'signing certificate not from Amazon SNS' } };
     let pem: string;
     try {
       pem = await certificate(m.SigningCertURL);
@@ -141,7 +143,7 @@ export function createWebhooks(opts: WebhookOptions) {
     }
     if (!verifySns(m, pem)) return { status: 403, body: { error: 'bad SNS signature' } };
     if (m.Type === 'SubscriptionConfirmation') {
-      if (!m.SubscribeURL || !snsAllowed(m.SubscribeURL)) return { status: 403, body: { error: 'subscription link not from Amazon SNS' } };
+      if (!m.SubscribeURL || !subscribeAllowed(m.SubscribeURL)) return { status: 403, body: { error: 'subscription link not from Amazon SNS' } };
       try {
         await fetchText(m.SubscribeURL);
       } catch (err) {

@@ -1,0 +1,141 @@
+import { bounceStorm } from '../../src/send/runner';
+import { afterOutcome, checkCaps, DAY_MS, estimateMs, HOUR_MS, initialPace, MAX_INTERVAL_MS, nextSlot, RECOVER_AFTER } from '../../src/send/pace';
+import { classifySmtpError, permanentMeaning } from '../../src/send/smtp-errors';
+import { escapeControl } from '../../src/util/control-chars';
+
+/** The send's decisions, as tables: what a reply means, how fast to go, when a cap pauses. */
+describe('what an SMTP failure means for the delivery and the send', () => {
+  const reply = (responseCode: number, text: string, command: string) => ({ code: 'EENVELOPE', responseCode, response: `${responseCode} ${text}`, command });
+  test.each([
+    // Recipient-specific permanent codes: the delivery fails and the address is suppressed.
+    [reply(550, '5.1.1 <a@x>: Recipient address rejected: User unknown', 'RCPT TO'), 'bounce'],
+    [reply(550, '5.1.2 Host or domain name not found', 'RCPT TO'), 'bounce'],
+    [reply(550, '5.2.1 The email account that you tried to reach is disabled', 'RCPT TO'), 'bounce'],
+    [reply(550, 'No such user', 'RCPT TO'), 'bounce'],
+    // Permanent, but nothing certain about the address: failed, nobody suppressed.
+    [reply(552, '5.2.2 Mailbox full', 'RCPT TO'), 'permanent'],
+    // The sender, the relay or the message refused: the same for everyone; the send stops.
+    [reply(550, '5.7.1 Relaying denied', 'RCPT TO'), 'fatal:refused'],
+    [reply(553, '5.7.1 <news@example.org>: Sender address rejected: not owned by user', 'RCPT TO'), 'fatal:refused'],
+    [reply(550, '5.1.0 <news@example.org>: Sender address rejected: Domain not found', 'RCPT TO'), 'fatal:refused'],
+    [reply(554, '5.7.1 Message rejected as spam', 'DATA'), 'fatal:refused'],
+    [reply(554, 'Transaction failed', 'DATA'), 'fatal:refused'],
+    [reply(530, '5.7.0 Authentication required', 'MAIL FROM'), 'fatal:auth'],
+    [reply(550, '5.1.1 whatever', 'MAIL FROM'), 'fatal:refused'],
+    [{ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication credentials invalid', command: 'AUTH PLAIN' }, 'fatal:auth'],
+    [{ code: 'ESOCKET', message: 'C0DB0A0A:error:0A00010B:SSL routines:ssl3_get_record:wrong version number' }, 'fatal:tls'],
+    [{ code: 'ETLS', message: 'Error initiating TLS' }, 'fatal:tls'],
+    [{ code: 'EPROTOCOL', message: 'Invalid greeting. response=HTTP/1.1 400 Bad Request' }, 'fatal:protocol'],
+    [{ code: 'ECONNECTION', errno: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:25' }, 'fatal:unreachable'],
+    // Temporary: retried; throttling (421, 454, "rate") does not count as an attempt and slows the send.
+    [reply(451, '4.3.0 Try again later', 'DATA'), 'transient'],
+    [reply(450, '4.2.1 Mailbox busy', 'RCPT TO'), 'transient'],
+    [reply(421, '4.7.0 Too many connections, slow down', 'MAIL FROM'), 'transient:throttle'],
+    [reply(454, 'Throttling failure: Maximum sending rate exceeded.', 'MAIL FROM'), 'transient:throttle'],
+    [reply(451, '4.7.1 Rate limit exceeded for this sender', 'RCPT TO'), 'transient:throttle'],
+    [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, 'transient'],
+  ])('%j → %s', (err, expected) => {
+    const f = classifySmtpError(err, false);
+    const got = f.kind === 'fatal' ? `fatal:${f.reason}` : f.kind === 'transient' && f.throttle ? 'transient:throttle' : f.kind;
+    expect(got).toBe(expected);
+  });
+
+  test('a connection lost after the data started is ambiguous (unknown), before it a retry', () => {
+    const lost = { code: 'ECONNECTION', message: 'Connection closed unexpectedly' };
+    expect(classifySmtpError(lost, true).kind).toBe('ambiguous');
+    expect(classifySmtpError(lost, false).kind).toBe('transient');
+  });
+
+  test('permanent replies by whose fault they are', () => {
+    expect(permanentMeaning('550 5.1.1 unknown', 'rcpt')).toBe('recipient');
+    expect(permanentMeaning('550 5.7.1 Relaying denied', 'rcpt')).toBe('sender');
+    expect(permanentMeaning('552 5.2.2 full', 'rcpt')).toBe('uncertain');
+  });
+
+  test('regression: control characters in SMTP replies are escaped (a hostile server could clear the terminal or forge a line)', () => {
+    const f = classifySmtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 \u001b[2J\u001b[HALL DELIVERED OK\u0007\u202e', command: 'RCPT TO' }, false);
+    expect(f.reply).toBe('550 5.1.1 \\x1b[2J\\x1b[HALL DELIVERED OK\\x07\\u{202e}');
+    expect(escapeControl('plain ascii, äöü, 日本')).toBe('plain ascii, äöü, 日本');
+    expect(escapeControl('\u009b31m')).toBe('\\x9b31m');
+  });
+});
+
+describe('pace: the configured rate over all connections, and back-off on throttling', () => {
+  test.each([
+    [0.5, 2000],
+    [14, 1000 / 14],
+    [1.5, 1000 / 1.5],
+    [100, 10],
+  ])('rate_per_second %s spaces messages by %s ms, exactly (regression: rates below 1.5 were rounded to 1/s)', (rate, interval) => {
+    let state = initialPace(rate, 0);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const slot = nextSlot(state, 0);
+      times.push(slot.at);
+      state = slot.state;
+    }
+    expect(times).toEqual([0, 1, 2, 3, 4].map((i) => i * interval));
+  });
+
+  test('a send that fell behind starts the next message now, without a burst to catch up', () => {
+    const state = initialPace(1, 0);
+    const first = nextSlot(state, 10_000);
+    expect(first.at).toBe(10_000);
+    expect(nextSlot(first.state, 10_000).at).toBe(11_000);
+  });
+
+  test('a throttling reply halves the rate once per storm, and accepted messages bring it back up', () => {
+    let s = initialPace(10, 0);
+    s = afterOutcome(s, { throttled: true, startedAt: 0 }, 1000);
+    expect(s.intervalMs).toBe(200);
+    // The replies to the other messages already in flight (started before the slowdown) count once.
+    s = afterOutcome(s, { throttled: true, startedAt: 999 }, 1001);
+    expect(s.intervalMs).toBe(200);
+    s = afterOutcome(s, { throttled: true, startedAt: 1100 }, 1200);
+    expect(s.intervalMs).toBe(400);
+    expect(s.nextAt).toBeGreaterThanOrEqual(1600);
+    for (let i = 0; i < RECOVER_AFTER; i++) s = afterOutcome(s, { throttled: false, startedAt: 2000 }, 2000);
+    expect(s.intervalMs).toBe(320);
+    for (let i = 0; i < RECOVER_AFTER * 20; i++) s = afterOutcome(s, { throttled: false, startedAt: 2000 }, 2000);
+    expect(s.intervalMs).toBe(100);
+  });
+
+  test('never slower than one message a minute', () => {
+    let s = initialPace(1, 0);
+    for (let i = 0; i < 20; i++) s = afterOutcome(s, { throttled: true, startedAt: i * 1e6 }, i * 1e6 + 1);
+    expect(s.intervalMs).toBe(MAX_INTERVAL_MS);
+  });
+});
+
+describe('caps: max_per_hour and max_per_day over a rolling window', () => {
+  const t = (min: number) => min * 60_000;
+  test.each([
+    ['under the hourly cap', [t(0), t(10)], t(30), { perHour: 3 }, { ok: true }],
+    ['at the hourly cap: resumes when the oldest leaves the hour', [t(0), t(10), t(20)], t(30), { perHour: 3 }, { ok: false, cap: 'max_per_hour', limit: 3, resumeAt: t(60) }],
+    ['an hour later it may go again', [t(0), t(10), t(20)], t(60), { perHour: 3 }, { ok: true }],
+    ['the daily cap, the later of the two', [t(0), t(1)], t(2), { perHour: 100, perDay: 2 }, { ok: false, cap: 'max_per_day', limit: 2, resumeAt: DAY_MS }],
+    ['both reached: the later resume wins', [t(0), t(1)], t(2), { perHour: 1, perDay: 2 }, { ok: false, cap: 'max_per_day', limit: 2, resumeAt: DAY_MS }],
+    ['no caps', [t(0), t(1)], t(2), {}, { ok: true }],
+  ])('%s', (_what, times, now, caps, expected) => {
+    expect(checkCaps(times, now, caps)).toEqual(expected);
+  });
+
+  test('the estimate before sending', () => {
+    expect(estimateMs(5400, 10, {})).toEqual({ ms: 540_000 });
+    expect(estimateMs(300, 10, { perHour: 100 })).toEqual({ ms: 2 * HOUR_MS, capped: 'max_per_hour' });
+    expect(estimateMs(25_000, 14, { perDay: 10_000 })).toEqual({ ms: 2 * DAY_MS, capped: 'max_per_day' });
+  });
+});
+
+describe('a bounce storm stops the send', () => {
+  const run = (bounces: number, of: number) => Array.from({ length: of }, (_, i) => i < bounces);
+  test.each([
+    [run(9, 9), false],
+    [run(10, 10), true],
+    [run(10, 50), true],
+    [run(9, 50), false],
+    [[...run(0, 40), ...run(10, 10)], true],
+  ])('%#', (recent, storm) => {
+    expect(bounceStorm(recent)).toBe(storm);
+  });
+});
