@@ -5,6 +5,7 @@ import { buildCommand } from './build';
 import { checkCommand } from './check';
 import { defaultContext, println, type CliContext } from './context';
 import { previewCommand } from './preview';
+import { initCommand } from './init';
 import { newCommand } from './new';
 import { schemaCommand } from './schema';
 import { sendCommand } from './send';
@@ -16,7 +17,7 @@ import { subscribersCommand } from './subscribers';
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [initCommand, checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')

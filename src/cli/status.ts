@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { DateTime } from 'luxon';
 import type { FeedbackCounts, FeedbackStore } from '../bounces/store';
 import type { Config } from '../config';
 import { checkIssueFile, issueSlug } from '../issue/load';
@@ -12,6 +13,15 @@ import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { summary } from './send';
+
+/**
+ * A time from the store (UTC), as the editor reads every other time: in the publication's zone,
+ * like send_at. `Mon 2021-03-22 07:01 PDT`.
+ */
+export function localTime(stamp: string, zone: string): string {
+  const dt = DateTime.fromISO(stamp, { zone: 'utc' });
+  return dt.isValid ? dt.setZone(zone).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ') : stamp;
+}
 
 const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
 
@@ -27,11 +37,12 @@ export function statusCommand(ctx: CliContext): Command {
       const store = await openStore(cfg, { now: ctx.now });
       try {
         const ledger = store.ledger;
+        const zone = cfg.publication.timezone;
         if (!issue) {
           const sends = await ledger.listSends();
           if (sends.length === 0) println(ctx.stdout, 'no sends yet');
           for (const s of sends) {
-            const state = s.state === 'finished' ? `finished ${s.finishedAt}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
+            const state = s.state === 'finished' ? `finished ${localTime(s.finishedAt ?? '', zone)}` : s.state === 'stopped' ? 'stopped (run send again to resume)' : 'in progress or stopped (run send again to resume)';
             println(ctx.stdout, `${s.slug}  "${s.subject}"  ${summary(s.counts)}  — ${state}`);
           }
           await printSchedule(ctx, cfg, ledger);
@@ -42,7 +53,7 @@ export function statusCommand(ctx: CliContext): Command {
         if (!send) throw new UserError(`${slug} has not been sent (no send recorded in ${store.location})`);
         const counts = await ledger.counts(send.id);
         println(ctx.stdout, `${slug}  "${send.subject}"`);
-        println(ctx.stdout, `  started ${send.createdAt}${send.finishedAt ? `, finished ${send.finishedAt}` : ', not finished'}`);
+        println(ctx.stdout, `  started ${localTime(send.createdAt, zone)}${send.finishedAt ? `, finished ${localTime(send.finishedAt, zone)}` : ', not finished'}`);
         println(ctx.stdout, `  ${summary(counts)}`);
         const editions = await store.editions.history(slug);
         const feedback = await store.feedback.countsByEdition(send.id);
@@ -52,7 +63,7 @@ export function statusCommand(ctx: CliContext): Command {
           for (const { edition: e, counts: c } of editions) {
             accounted += total(c);
             const subject = e.subject === send.subject ? '' : `  "${e.subject}"`;
-            println(ctx.stdout, `    ${e.number}  ${e.createdAt}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
+            println(ctx.stdout, `    ${e.number}  ${localTime(e.createdAt, zone)}${e.number > 1 ? '  correction' : ''}${subject}  ${summary(c)}${afterSending(feedback.get(e.id))}`);
           }
           const older = total(counts) - accounted;
           if (older > 0) println(ctx.stdout, `    -  ${older} deliver${older === 1 ? 'y' : 'ies'} from before editions were recorded`);
@@ -121,6 +132,6 @@ function describeState(item: ScheduledIssue, cfg: Config, now: Date): string {
       return `stopped (${summary(item.send!.counts)}; ${next})`;
     }
     case 'sent':
-      return `sent ${item.send!.record.finishedAt ?? ''}`.trimEnd();
+      return item.send!.record.finishedAt ? `sent ${localTime(item.send!.record.finishedAt, cfg.publication.timezone)}` : 'sent';
   }
 }

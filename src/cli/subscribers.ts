@@ -243,7 +243,8 @@ function describeColumns(file: string, report: ColumnReport): string[] {
   const quote = (c: string) => (/^[A-Za-z0-9_]+$/.test(c) ? c : JSON.stringify(c));
   const used = report.used.map((u) => `${quote(u.column)} (${u.role})`).join(', ');
   const status = report.used.some((u) => u.role === 'status') ? '' : '; no status column: every row is active';
-  const lines = [`${file}: ${report.format.title}; using ${used}${status}`];
+  const encoding = report.encoding ? ` (read as ${report.encoding} text${report.encoding === 'Windows-1252' ? ', not UTF-8' : ''})` : '';
+  const lines = [`${file}: ${report.format.title}${encoding}; using ${used}${status}`];
   if (report.ignored.length) {
     const n = report.ignored.length;
     lines.push(`${file}: ignoring ${n} column${n === 1 ? '' : 's'}: ${report.ignored.map(quote).join(', ')}`);

@@ -48,7 +48,12 @@ const DANGERS: [RegExp, string][] = [
  * ASCII form, lower-cased (`ana@Bücher.de` is `ana@xn--bcher-kva.de`, as it goes on the wire).
  */
 export function checkAddress(raw: string): AddressCheck {
-  const trimmed = raw.trim();
+  // Copied from a web page (`mailto:ana@example.org`) or written fully qualified (`ana@example.org.`):
+  // the same mailbox, in the one spelling it is stored in.
+  const trimmed = raw
+    .trim()
+    .replace(/^mailto:/i, '')
+    .replace(/(@[^@]*[^.@])\.$/, '$1');
   const fail = (reason: string): AddressCheck => ({ ok: false, reason });
   if (!trimmed) return fail('the address is empty');
   for (const [pattern, reason] of DANGERS) {

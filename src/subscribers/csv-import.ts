@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { SubscriberStore, SuppressionReason } from '../store/types';
 import { UserError } from '../util/errors';
@@ -53,6 +53,8 @@ export interface ColumnReport {
   /** "email ← "Email Address"", in the order of the roles. */
   used: { role: 'email' | 'name' | 'first name' | 'last name' | 'status'; column: string }[];
   ignored: string[];
+  /** How the bytes were read, when not as UTF-8: Excel's "Unicode text" is UTF-16, its older CSVs Windows-1252. */
+  encoding?: 'UTF-16' | 'Windows-1252';
 }
 
 /** Up to SAMPLE_SIZE addresses per outcome, for `--dry-run`. */
@@ -114,6 +116,7 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportResu
 
   const parser = fs
     .createReadStream(file)
+    .pipe(sniffed.encoding === 'utf-8' ? new PassThrough() : new Recode(sniffed.encoding))
     .pipe(new CrLfToLf())
     .pipe(
       parse({
@@ -136,10 +139,14 @@ export async function importSubscribers(opts: ImportOptions): Promise<ImportResu
       lastEnd = info.lines;
       if (!columns) {
         ({ columns, report } = matchHeader(record, display, delimiter));
+        if (sniffed.encoding === 'windows-1252') report.encoding = 'Windows-1252';
+        else if (sniffed.encoding !== 'utf-8') report.encoding = 'UTF-16';
         session = await store.beginImport();
         opts.onStart?.(report);
         continue;
       }
+      // A row of empty cells (`,,,`: what spreadsheets write for a blank row) is a blank line.
+      if (record.every((c) => !c.trim())) continue;
       counts.rows++;
       const line = startLine(record, info.lines);
       const row = readRow(record, columns, report!.format, opts.statusMap ?? {});
@@ -195,7 +202,8 @@ export function readRow(record: string[], columns: Columns, format: Format, stat
   if (target === undefined) return { kind: 'unknown', label };
   const email = cell(columns.email);
   if (email === undefined || !email.trim()) return { kind: 'rejected', reason: 'no email address' };
-  const named = splitNamedAddress(email);
+  // Google Contacts writes a contact's several addresses in one cell: `a@x.org ::: b@y.org`; the first is theirs.
+  const named = splitNamedAddress(email.split(' ::: ')[0]!);
   const checked = checkAddress(named.address);
   if (!checked.ok) return { kind: 'rejected', reason: checked.reason };
   if (target === 'skip') return { kind: 'skip', address: checked.address };
@@ -270,7 +278,8 @@ export function matchHeader(header: string[], display: string, delimiter: Delimi
   const statusIdx = new Set(format.statusColumns.map((c) => byName.get(normaliseHeader(c))).filter((i): i is number => i !== undefined));
   for (const i of statusIdx) used.push({ role: 'status', column: header[i]!.trim() });
   const usedIdx = new Set([email, name, first, last, ...statusIdx].filter((i) => i !== undefined));
-  const ignored = header.map((h, i) => (usedIdx.has(i) ? undefined : h.trim())).filter((h): h is string => h !== undefined);
+  // Unnamed columns (a trailing delimiter on the header line) are not worth listing.
+  const ignored = header.map((h, i) => (usedIdx.has(i) ? undefined : h.trim())).filter((h): h is string => !!h);
   return { columns, report: { format, used, ignored } };
 }
 
@@ -278,7 +287,9 @@ export function matchHeader(header: string[], display: string, delimiter: Delimi
  * Refuses files that are not CSV text before anything is written, with a reason a person can
  * act on, and detects the delimiter from the header line: the most frequent of , ; and tab.
  */
-export function sniff(file: string, display: string): { delimiter: Delimiter } {
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+export function sniff(file: string, display: string): { delimiter: Delimiter; encoding: Encoding } {
   let head: Buffer;
   let size: number;
   try {
@@ -297,17 +308,21 @@ export function sniff(file: string, display: string): { delimiter: Delimiter } {
     throw new UserError(`${display}: cannot be read (${(err as Error).message})`);
   }
   const notCsv = (what: string) => new UserError(`${display}: is not a CSV file (${what}); export the list as CSV with a header line such as "email,name"; nothing was imported`);
-  if (head[0] === 0xff && head[1] === 0xfe) throw notCsv('it is UTF-16 text; save it as "CSV UTF-8"');
-  if (head[0] === 0xfe && head[1] === 0xff) throw notCsv('it is UTF-16 text; save it as "CSV UTF-8"');
+  // Excel's "Unicode text" (and some CRM exports) is UTF-16 with a byte-order mark: read as such.
+  let encoding: Encoding = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
   if (head.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) throw notCsv('it looks like a spreadsheet or zip archive, such as .xlsx');
-  if (head.includes(0)) throw notCsv('it contains binary data');
+  if (encoding === 'utf-8' && head.includes(0)) throw notCsv('it contains binary data');
   let text: string;
   try {
     // stream: a multi-byte character cut at the end of the sniffed bytes is not an error.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    text = new TextDecoder(encoding, { fatal: true }).decode(head, { stream: true });
   } catch {
-    throw notCsv('it is not UTF-8 text; save it as "CSV UTF-8"');
+    if (encoding !== 'utf-8') throw notCsv('it is not valid UTF-16 text; save it as "CSV UTF-8"');
+    // Not UTF-8: Excel's "CSV" (not "CSV UTF-8") on Windows writes the Windows-1252 code page.
+    encoding = 'windows-1252';
+    text = new TextDecoder(encoding).decode(head);
   }
+  if (encoding !== 'utf-8' && text.includes('\0')) throw notCsv('it contains binary data');
   text = text.replace(/^\ufeff/, '');
   const start = text.trimStart();
   if (!start) throw new UserError(`${display}: the file is empty; expected a header line such as "email,name"`);
@@ -321,7 +336,26 @@ export function sniff(file: string, display: string): { delimiter: Delimiter } {
     const n = firstLine.split(d).length - 1;
     if (n > bestCount) [best, bestCount] = [d, n];
   }
-  return { delimiter: best };
+  return { delimiter: best, encoding };
+}
+
+/** Bytes in another encoding to UTF-8, for the CSV parser (a character split across chunks is kept whole). */
+class Recode extends Transform {
+  private readonly decoder: InstanceType<typeof TextDecoder>;
+
+  constructor(encoding: Exclude<Encoding, 'utf-8'>) {
+    super();
+    this.decoder = new TextDecoder(encoding);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    done(null, Buffer.from(this.decoder.decode(chunk, { stream: true }), 'utf8'));
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = this.decoder.decode();
+    done(null, rest ? Buffer.from(rest, 'utf8') : undefined);
+  }
 }
 
 /** csv-parse's errors, as one line naming where the problem is; nothing was written. */

@@ -26,17 +26,21 @@ export interface Format {
   known: Record<string, StatusTarget>;
 }
 
-/** Loose header matching: lower-cased, with everything but letters and digits removed. */
+/** Loose header matching: lower-cased, accents dropped (`Prénom`), everything but letters and digits removed. */
 export function normaliseHeader(h: string): string {
-  return h.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return h
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 export const HEADER_ALIASES: Record<'email' | 'name' | 'first' | 'last' | 'status', string[]> = {
-  email: ['email', 'emailaddress', 'mail', 'mailaddress', 'email1'],
+  email: ['email', 'emailaddress', 'mail', 'mailaddress', 'email1', 'email1value', 'emailaddress1', 'primaryemail', 'preferredemail', 'emailadresse', 'courriel', 'correoelectronico'],
   name: ['name', 'fullname', 'displayname'],
-  first: ['firstname', 'first', 'givenname', 'fname', 'forename'],
-  last: ['lastname', 'last', 'surname', 'familyname', 'lname'],
-  status: ['status', 'subscriptionstatus', 'subscriberstatus', 'emailstatus'],
+  first: ['firstname', 'first', 'givenname', 'fname', 'forename', 'vorname', 'prenom', 'nombre'],
+  last: ['lastname', 'last', 'surname', 'familyname', 'lname', 'nachname', 'nom', 'apellidos', 'apellido'],
+  status: ['status', 'subscriptionstatus', 'subscriberstatus', 'emailstatus', 'emailsubscriptionstatus'],
 };
 
 /** Status words of the generic `status` column (and of listmonk's export: enabled, blocklisted). */
@@ -115,14 +119,66 @@ export function detectFormat(header: string[]): Format {
       known: { email1_is_bad: 'bounced', 'email_opt_in=true': 'active', 'email_opt_in=false': 'unsubscribed' },
     };
   }
+  // CRM exports (Salesforce, HubSpot, EveryAction, …) say "not on the list" in a column of its
+  // own: a flag (`Email Opt Out` 1/0, `Do Not Email` true/false) or a date that is filled only
+  // for those who left or bounced. Ignoring one would make every opted-out person active.
+  const flags = header.filter((h) => OPT_OUT_FLAGS[normaliseHeader(h)] !== undefined);
+  const marks = header.filter((h) => OPT_OUT_MARKS[normaliseHeader(h)] !== undefined);
+  const statusColumns = [...flags, ...marks, ...(statusColumn ? [statusColumn] : [])];
+  const known: Record<string, StatusTarget> = { ...GENERIC_STATUSES };
+  for (const f of flags) known[`${squash(f)}=true`] = OPT_OUT_FLAGS[normaliseHeader(f)]!;
+  for (const m of marks) known[`${squash(m)} filled`] = OPT_OUT_MARKS[normaliseHeader(m)]!;
   return {
     id: 'generic',
     title: 'CSV list',
-    statusColumns: statusColumn ? [statusColumn] : [],
-    label: (cell) => (statusColumn ? squash(cell(statusColumn)) : ''),
-    known: GENERIC_STATUSES,
+    statusColumns,
+    label: (cell) => {
+      for (const f of flags) {
+        const v = cell(f);
+        if (truthy(v)) return `${squash(f)}=true`;
+        if (!falsy(v) && squash(v)) return `${squash(f)}=${squash(v)}`;
+      }
+      for (const m of marks) if (squash(cell(m))) return `${squash(m)} filled`;
+      return statusColumn ? squash(cell(statusColumn)) : '';
+    },
+    known,
   };
 }
+
+/**
+ * Yes/no columns that take a person off the list when true (`1`, `true`, `yes`, …); false or empty
+ * leaves the row to its status column. Any other value is unknown (the import refuses).
+ */
+const OPT_OUT_FLAGS: Record<string, SuppressionReason> = {
+  emailoptout: 'unsubscribed', // Salesforce (HasOptedOutOfEmail)
+  hasoptedoutofemail: 'unsubscribed',
+  optedout: 'unsubscribed',
+  optout: 'unsubscribed',
+  emailoptedout: 'unsubscribed',
+  unsubscribed: 'unsubscribed',
+  emailunsubscribed: 'unsubscribed',
+  unsubscribedfromallemail: 'unsubscribed', // HubSpot
+  donotemail: 'unsubscribed', // EveryAction, CiviCRM ("Do Not Email")
+  donotmail: 'unsubscribed',
+  donotcontact: 'unsubscribed',
+  emailbounced: 'bounced',
+  isemailbounced: 'bounced', // Salesforce (IsEmailBounced)
+  bounced: 'bounced',
+  onhold: 'bounced', // CiviCRM ("On Hold": the address bounced)
+};
+
+/** Columns that are filled (with a date or a reason) only for people who left or bounced. */
+const OPT_OUT_MARKS: Record<string, SuppressionReason> = {
+  unsubscribedate: 'unsubscribed',
+  unsubscribedat: 'unsubscribed',
+  unsubscribedon: 'unsubscribed',
+  unsubtime: 'unsubscribed',
+  optoutdate: 'unsubscribed',
+  emailbounceddate: 'bounced', // Salesforce
+  emailbouncedreason: 'bounced',
+  bouncedat: 'bounced',
+  cleantime: 'bounced',
+};
 
 /**
  * `--status-map pending=skip,vip=active` (repeatable): labels as they appear in the file (case

@@ -114,7 +114,7 @@ describe('newsletter bounces', () => {
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env, now: new Date() });
     expect(status.stdout).toContain('after sending: 2 bounced, 1 soft-bounced, 1 complained');
     // Per edition: who got which edition, and what came back from each.
-    expect(status.stdout).toMatch(/^ {4}1 {2}\S+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
+    expect(status.stdout).toMatch(/^ {4}1 {2}\w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} \w+ {2}6 sent, 0 failed, .*; then 2 bounced, 1 soft-bounced, 1 complained$/m);
     expect(status.stdout).toContain(`  bounced      ${a.address}  5.1.1 bad destination mailbox address: 550 5.1.1 <${a.address}>: Recipient address rejected: User unknown in virtual mailbox table\n`);
     expect(status.stdout).toContain(`  complained   ${c.address}  abuse report (ARF Feedback-Type: abuse)\n`);
     expect(status.stdout).toContain(`  soft_bounced ${f.address}  5.2.2 mailbox full (treated as soft: mailbox full): 552 5.2.2`);

@@ -33,7 +33,9 @@ const report = (name: string, i: number) => {
   return fixture(name, { to, rcpt: d.address, msgid: d.message_id, returnPath: to });
 };
 
-const subject = (raw: Buffer) => /^Subject: (.*)$/m.exec(raw.toString('latin1'))?.[1]?.trim();
+const subject = (raw: Buffer) => /^Subject: (.*)$/m.exec(raw.toString('latin1'))?.[1]?.trim() ?? '(no subject)';
+/** The subjects in a folder, sorted: Maildir file names (Dovecot's) say nothing about order. */
+const subjects = (folder: string) => dovecot.messages(folder).map(subject).sort();
 
 test('reports are applied and moved to the processed folder; replies, auto-replies and unreadable messages stay in the inbox, unread', async () => {
   dovecot.deliver(report('postfix-user-unknown.eml', 0));
@@ -47,10 +49,10 @@ test('reports are applied and moved to the processed folder; replies, auto-repli
   expect(r.stdout).toContain(`${deliveries[0]!.address} (2021-03-22, by return path): 5.1.1 bad destination mailbox address`);
   expect(r.stdout).toContain(`${deliveries[1]!.address} (2021-03-22, by return path): abuse report`);
   expect(r.stdout).toMatch(/5 messages: 2 applied, 0 already applied, 0 unmatched, 0 ignored \(warnings, not failures\), 1 auto-replies, 1 not reports \(left alone\), 1 skipped/);
-  expect(r.stderr).toContain(`imap://127.0.0.1:${dovecot.port}/INBOX UID 5: skipped: not an email message (no header block)\n`);
+  expect(r.stderr).toMatch(new RegExp(`^imap://127\\.0\\.0\\.1:${dovecot.port}/INBOX UID \\d+: skipped: not an email message \\(no header block\\)$`, 'm'));
   expect(r.stderr).toContain(`imap://127.0.0.1:${dovecot.port}/INBOX: 2 reports moved to Processed\n`);
-  expect(dovecot.messages('Processed').map(subject)).toEqual(['Undelivered Mail Returned to Sender', 'FW: This week: Solidarity with BAmazon Union!']);
-  expect(dovecot.messages('INBOX').map(subject)).toEqual(['Re: This week: Solidarity with BAmazon Union!', 'Automatic reply: This week: Solidarity with BAmazon Union!', undefined]);
+  expect(subjects('Processed')).toEqual(['FW: This week: Solidarity with BAmazon Union!', 'Undelivered Mail Returned to Sender']);
+  expect(subjects('INBOX')).toEqual(['(no subject)', 'Automatic reply: This week: Solidarity with BAmazon Union!', 'Re: This week: Solidarity with BAmazon Union!']);
   // Read with BODY.PEEK: nothing left in the inbox was marked \Seen (Maildir's ":2,…S" flag).
   expect(dovecot.files('INBOX')).toHaveLength(3);
   expect(dovecot.files('INBOX').filter((f) => /:2,[A-Z]*S/.test(f))).toEqual([]);

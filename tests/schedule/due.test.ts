@@ -44,7 +44,7 @@ describe('send --due', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^\S+Z nothing due\n$/);
     expect(outbox(project, '2021-03-22')).toHaveLength(5);
-    expect((await status(project, local('2021-03-22T07:10'))).stdout).toMatch(/2021-03-22 07:00 +sent 2021-03-22T14:05/);
+    expect((await status(project, local('2021-03-22T07:10'))).stdout).toMatch(/2021-03-22 07:00 +sent Mon 2021-03-22 07:05 PDT/);
   });
 
   it('refuses a stale issue, says how to send it by hand, and the hand send works', async () => {

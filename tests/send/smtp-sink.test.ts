@@ -23,6 +23,6 @@ describe('send to Postfix smtp-sink', () => {
     expect(r.stdout).toContain('2021-03-22: 1000 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
     const status = await runCli(['status', '2021-03-22'], { cwd: project.dir, env: project.env, now: new Date() });
     expect(status.stdout).toContain('1000 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
-    expect(status.stdout).toMatch(/finished \d{4}-/);
+    expect(status.stdout).toMatch(/finished \w{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2} P[SD]T/);
   });
 });

@@ -34,6 +34,9 @@ describe('checkAddress', () => {
     ['ana@', 'has no domain after the @'],
     ['ana@localhost', 'the domain "localhost" has no dot (example.org, not example)'],
     ['ana@example..org', 'is not a valid email address'],
+    ['ana@example.org..', 'is not a valid email address'],
+    ['ana@.', 'is not a valid email address'],
+    ['mailto:', 'the address is empty'],
     ['ana.@example.org', 'is not a valid email address'],
     ['ana@example.o', 'is not a valid email address'],
     ['ana@192.168.1.1', 'is not a valid email address'],
@@ -52,6 +55,11 @@ describe('checkAddress', () => {
     ['\u212Aate@example.org', 'Kate@example.org'],
     ['kate@\u212Aate.org', 'kate@kate.org'],
     ['ana@ｅｘａｍｐｌｅ.org', 'ana@example.org'],
+    // regression: copied from a web page, or written fully qualified, it is the same mailbox.
+    ['mailto:ana@example.org', 'ana@example.org'],
+    ['MailTo:Ana@EXAMPLE.org', 'Ana@example.org'],
+    ['ana@example.org.', 'ana@example.org'],
+    ['ana@Bücher.DE.', 'ana@xn--bcher-kva.de'],
   ])('normalises %j to %j', (raw, address) => {
     expect(checkAddress(raw)).toEqual({ ok: true, address });
   });

@@ -1,5 +1,5 @@
 import type { FeedbackKind } from '../../bounces/classify';
-import { classifyStatus, parseReply } from '../../mail/status-codes';
+import { classifyStatus } from '../../mail/status-codes';
 
 /**
  * What each relay's (already verified) webhook payload says, as one event per recipient. The
@@ -24,14 +24,23 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);
 
-/** By the status code when the event has one, else by what the provider calls it. */
+/** RFC 4954's authentication replies: a refusal of the sender whatever the relay calls it. */
+const AUTH_REPLIES = new Set([530, 534, 535, 538]);
+
+/**
+ * By the event's RFC 3463 code when it names a reason (anything but X.0.0, "other or undefined"),
+ * else by what the provider calls it: the relay saw the whole exchange, a bare 5.0.0 says less.
+ */
 function byStatus(fallback: RelayEvent['kind'], status: string | undefined, diagnostic: string | undefined): { kind: RelayEvent['kind']; status?: string; reason?: string } {
   const text = diagnostic?.replace(/^\s*[\w-]+\s*;\s*/, '');
-  const parsed = text ? parseReply(text) : undefined;
-  if (!status && parsed?.reply === undefined && parsed?.status === undefined) return { kind: fallback };
   const m = classifyStatus({ status, text, stage: 'rcpt' });
+  if (!m.status || /^\d\.0\.0$/.test(m.status)) {
+    // Still, a reply that refuses the sender or a policy ("530", "Relaying denied") never suppresses.
+    if (m.verdict === 'refused' && (m.quirk || (m.reply !== undefined && AUTH_REPLIES.has(m.reply)))) return { kind: 'refused', ...(m.status ? { status: m.status } : {}), reason: m.reason };
+    return { kind: fallback, ...(m.status ? { status: m.status } : {}) };
+  }
   const kind = m.verdict === 'hard' ? 'hard' : m.verdict === 'refused' ? 'refused' : m.verdict === 'delivered' ? fallback : 'soft';
-  return { kind, ...(m.status ? { status: m.status } : {}), reason: m.reason };
+  return { kind, status: m.status, reason: m.reason };
 }
 
 function event(id: string, recipient: string, messageId: string | undefined, k: { kind: RelayEvent['kind']; status?: string; reason?: string }, detail: string): RelayEvent {
@@ -132,6 +141,17 @@ export function mailgunEvents(eventData: unknown): Parsed {
   return { events: [event(`mailgun:${id}`, email, messageId, k, `Mailgun ${str(e.severity) ?? ''} failure${str(e.reason) ? ` (${str(e.reason)})` : ''}`)], ignored: 0 };
 }
 
+/** SendGrid's bounce_classification (https://www.twilio.com/docs/sendgrid/ui/analytics-and-reporting/bounce-and-block-classifications). */
+const SENDGRID_CLASSIFICATIONS: Record<string, RelayEvent['kind']> = {
+  'Invalid Address': 'hard',
+  'Mailbox Unavailable': 'hard',
+  Technical: 'soft',
+  Unclassified: 'soft',
+  Content: 'refused',
+  Reputation: 'refused',
+  'Frequency or Volume Too High': 'refused',
+};
+
 export function sendgridEvents(payload: unknown): Parsed {
   if (!Array.isArray(payload)) return { error: 'not a SendGrid event webhook (a JSON array is expected)' };
   const events: RelayEvent[] = [];
@@ -151,9 +171,10 @@ export function sendgridEvents(payload: unknown): Parsed {
       events.push(event(`sendgrid:${id}`, email, messageId, { kind: 'complaint' }, 'SendGrid spam report'));
     } else if (name === 'bounce') {
       // type "blocked" is SendGrid's word for a refusal of the sending server, not the address.
-      const fallback = str(e.type) === 'blocked' ? 'refused' : 'hard';
+      const blocked = str(e.type) === 'blocked';
+      const fallback = blocked ? 'refused' : (SENDGRID_CLASSIFICATIONS[str(e.bounce_classification) ?? ''] ?? 'hard');
       const k = byStatus(fallback, str(e.status), str(e.reason));
-      events.push(event(`sendgrid:${id}`, email, messageId, fallback === 'refused' && k.kind === 'hard' ? { ...k, kind: 'refused' } : k, `SendGrid ${str(e.type) ?? 'bounce'}${str(e.reason) ? `: ${str(e.reason)}` : ''}`));
+      events.push(event(`sendgrid:${id}`, email, messageId, blocked && k.kind === 'hard' ? { ...k, kind: 'refused' } : k, `SendGrid ${str(e.type) ?? 'bounce'}${str(e.reason) ? `: ${str(e.reason)}` : ''}`));
     } else {
       ignored++;
     }
