@@ -10,8 +10,8 @@ export function seedPreviewProps(): NewsletterProps {
   const root = findRoot(process.cwd());
   const pub = loadPublication(root);
   const file = path.join(root, 'issues', '2021-03-22.yaml');
-  const { issue, slug } = loadIssueFile(file, pub.timezone);
-  return { view: buildView(issue, pub, { slug }) };
+  const { issue, slug, images } = loadIssueFile(file, pub.timezone);
+  return { view: buildView(issue, pub, { slug, images }) };
 }
 
 function findRoot(start: string): string {

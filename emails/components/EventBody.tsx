@@ -1,14 +1,19 @@
 import { Button, Link, Text } from '@react-email/components';
 import type { EventView } from '../../src/issue/view';
-import { MUTED, paragraph, small, TEXT } from '../theme';
+import { calendarLine, ICS_LABEL, calendarLink, MUTED, paragraph, primaryButton, TEXT } from '../theme';
 import { Rich } from './Rich';
 
 /** Everything about one event below its title; shared by featured and section events. */
-export function EventBody({ event, color }: { event: EventView; color: string }) {
+export function EventBody({ event, color, featured = false }: { event: EventView; color: string; featured?: boolean }) {
+  const direct = { color: MUTED, textDecoration: 'underline' };
   return (
     <>
       <Text style={{ ...paragraph, fontWeight: 700, margin: '0 0 6px' }}>
-        {event.today ? <span style={{ color }}>(TODAY) </span> : null}
+        {event.today ? (
+          <span className="nl-today" style={{ color }}>
+            (TODAY){' '}
+          </span>
+        ) : null}
         {event.when}
       </Text>
       {event.place ? (
@@ -39,22 +44,31 @@ export function EventBody({ event, color }: { event: EventView; color: string })
           className={i === 0 ? 'nl-button' : 'nl-button-secondary'}
           style={
             i === 0
-              ? { backgroundColor: color, color: '#ffffff', borderRadius: '4px', padding: '10px 18px', fontSize: '15px', fontWeight: 700, margin: '4px 8px 8px 0' }
-              : { border: `2px solid ${color}`, color: TEXT, borderRadius: '4px', padding: '8px 16px', fontSize: '15px', margin: '4px 8px 8px 0' }
+              ? { ...primaryButton(color, featured), margin: '4px 8px 8px 0' }
+              : { border: `2px solid ${color}`, backgroundColor: '#ffffff', color: TEXT, borderRadius: '4px', padding: '8px 16px', fontSize: '15px', lineHeight: '20px', margin: '4px 8px 8px 0' }
           }
         >
           {l.label}
         </Button>
       ))}
-      <Text style={small}>
-        Add to calendar:{' '}
-        <Link href={event.calendar.google} style={{ color: MUTED, textDecoration: 'underline' }}>
-          Google Calendar
+      {/* One calm link to the event's page on site_url (Google, Outlook.com, Office 365, .ics); the
+          headline event keeps the two direct links most readers use. */}
+      <Text style={calendarLine}>
+        <Link href={event.calendar.page} style={calendarLink}>
+          Add to calendar
         </Link>
-        {' · '}
-        <Link href={event.calendar.ics} style={{ color: MUTED, textDecoration: 'underline' }}>
-          Apple / Outlook (.ics)
-        </Link>
+        {featured ? (
+          <>
+            {' · '}
+            <Link href={event.calendar.google} style={direct}>
+              Google Calendar
+            </Link>
+            {' · '}
+            <Link href={event.calendar.ics} style={direct}>
+              {ICS_LABEL}
+            </Link>
+          </>
+        ) : null}
       </Text>
     </>
   );

@@ -1,6 +1,6 @@
 import { Heading, Section } from '@react-email/components';
 import type { SectionView } from '../../src/issue/view';
-import { FONT, RULE } from '../theme';
+import { kicker, RULE } from '../theme';
 import { EventItem } from './EventItem';
 import { Rich } from './Rich';
 
@@ -8,7 +8,7 @@ import { Rich } from './Rich';
 export function EventSection({ section, color }: { section: SectionView; color: string }) {
   return (
     <Section style={{ padding: '16px 24px 8px', borderBottom: `1px solid ${RULE}` }}>
-      <Heading as="h2" style={{ margin: '0 0 8px', fontFamily: FONT, fontSize: '14px', lineHeight: '20px', letterSpacing: '0.06em', textTransform: 'uppercase', color }}>
+      <Heading as="h2" style={kicker(color)}>
         {section.title}
       </Heading>
       {section.intro ? <Rich value={section.intro} /> : null}

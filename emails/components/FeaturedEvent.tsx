@@ -1,16 +1,25 @@
 import { Heading, Section } from '@react-email/components';
 import type { EventView } from '../../src/issue/view';
-import { FONT, RULE, TEXT } from '../theme';
+import { FONT, label, RULE, TEXT } from '../theme';
 import { EventBody } from './EventBody';
+import { Picture } from './Picture';
 
-/** The headline event: shown first and large. */
-export function FeaturedEvent({ event, color }: { event: EventView; color: string }) {
+/** The headline event: first after the intro, on a card tinted with the brand colour, under its label. */
+export function FeaturedEvent({ event, color, tint, labelText }: { event: EventView; color: string; tint: string; labelText: string }) {
   return (
-    <Section style={{ padding: '24px 24px 12px', borderBottom: `1px solid ${RULE}` }}>
-      <Heading as="h2" style={{ margin: '0 0 10px', fontFamily: FONT, fontSize: '24px', lineHeight: '30px', color: TEXT }}>
+    <Section className="nl-featured" style={{ backgroundColor: tint, padding: '24px 24px 16px', borderTop: `4px solid ${color}`, borderBottom: `1px solid ${RULE}` }}>
+      <p style={{ margin: '0 0 12px', fontFamily: FONT }}>
+        <span style={label(color)}>{labelText}</span>
+      </p>
+      <Heading as="h2" id={event.anchor} className="nl-featured-title" style={{ margin: '0 0 10px', fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: TEXT }}>
         {event.title}
       </Heading>
-      <EventBody event={event} color={color} />
+      {event.image ? (
+        <div style={{ margin: '4px 0 14px' }}>
+          <Picture image={event.image} radius="4px" />
+        </div>
+      ) : null}
+      <EventBody event={event} color={color} featured />
     </Section>
   );
 }

@@ -13,7 +13,7 @@ export function Header({ view }: { view: IssueView }) {
           {pub.name}
         </Text>
       )}
-      <Heading as="h1" style={{ margin: 0, fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: '#ffffff' }}>
+      <Heading as="h1" className="nl-title" style={{ margin: 0, fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: '#ffffff' }}>
         {view.title}
       </Heading>
       {view.medium === 'email' ? (

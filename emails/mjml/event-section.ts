@@ -1,5 +1,5 @@
 import type { SectionView } from '../../src/issue/view';
-import { FONT, RULE } from '../theme';
+import { kicker, RULE } from '../theme';
 import { eventItem } from './event-item';
 import { css, h, rich, type Element } from './markup';
 
@@ -16,7 +16,7 @@ export function eventSection(section: SectionView, color: string): Element {
         {},
         h(
           'h2',
-          { style: css({ margin: '0 0 8px', fontFamily: FONT, fontSize: '14px', lineHeight: '20px', letterSpacing: '0.06em', textTransform: 'uppercase', color }) },
+          { style: css(kicker(color)) },
           section.title,
         ),
         section.intro && h('div', { class: 'rich' }, rich(section.intro)),

@@ -23,7 +23,7 @@ export function header(view: IssueView): Element {
               { style: css({ margin: '0 0 4px', fontSize: '14px', lineHeight: '24px', fontWeight: 700, letterSpacing: '0.04em', textTransform: 'uppercase', color: '#ffffff' }) },
               pub.name,
             ),
-        h('h1', { style: css({ margin: 0, fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: '#ffffff' }) }, view.title),
+        h('h1', { class: 'nl-title', style: css({ margin: 0, fontFamily: FONT, fontSize: '26px', lineHeight: '32px', color: '#ffffff' }) }, view.title),
         view.medium === 'email' &&
           h(
             'p',

@@ -25,7 +25,7 @@ async function main() {
   const result = {};
   for (const engine of ['react', 'mjml']) {
     const once = async () => {
-      const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now });
+      const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now, images: loaded.images });
       return renderIssue(view, engine);
     };
     for (let i = 0; i < WARM_UP_RUNS; i++) await once();

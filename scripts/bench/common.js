@@ -49,6 +49,7 @@ function makeProject(name, { smtpPort } = {}) {
   fs.writeFileSync(path.join(dir, 'newsletter.yaml'), yaml.replace(/^send: .*$/m, send));
   fs.mkdirSync(path.join(dir, 'issues'));
   fs.copyFileSync(path.join(ROOT, SEED_ISSUE), path.join(dir, SEED_ISSUE));
+  fs.cpSync(path.join(ROOT, 'issues', 'images'), path.join(dir, 'issues', 'images'), { recursive: true });
   const env = { DATABASE_PATH: path.join(dir, 'data', 'newsletter.db'), UNSUBSCRIBE_SECRET: SECRET };
   if (smtpPort) env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
   return { dir, env, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -10,7 +10,7 @@ import { engineOption } from './options';
 
 export function buildCommand(ctx: CliContext): Command {
   return new Command('build')
-    .description('render an issue: email.html, email.txt, a sample message.eml, web.html, events.ics and events/<id>.ics')
+    .description('render an issue: email.html, email.txt, a sample message.eml, web.html, events.ics, events/<id>.ics, e/<code>.html and images/')
     .argument('<issue>', 'the issue file or its name, e.g. issues/2021-03-22.yaml or 2021-03-22')
     .addOption(engineOption())
     .option('--out <dir>', 'output folder (default: dist/<issue>)')
@@ -30,7 +30,7 @@ export function buildCommand(ctx: CliContext): Command {
       println(ctx.stdout, `built ${file} with ${result.rendered.engine} (${kb} KB HTML) into ${path.relative(ctx.cwd, result.outDir) || '.'}/:`);
       const rows = result.files.map((f) => [path.relative(ctx.cwd, f), describeFile(path.relative(result.outDir, f), result)] as const);
       // Aligned on the top-level files; the per-event paths are too long to set the column.
-      const width = Math.max(...rows.filter(([f]) => !f.endsWith('.ics') || f.endsWith('events.ics')).map(([f]) => f.length));
+      const width = Math.max(...rows.filter(([f]) => !/[\\/](events|e|images)[\\/]/.test(f)).map(([f]) => f.length));
       for (const [f, what] of rows) println(ctx.stdout, `  ${f.padEnd(width)}  ${what}`);
     });
 }
@@ -46,7 +46,10 @@ function describeFile(name: string, result: BuildResult): string {
     'events.ics': `the week's ${events.length} event${events.length === 1 ? '' : 's'}, for calendars`,
   };
   if (fixed[name]) return fixed[name];
-  const id = /^events[\\/](.+)\.ics$/.exec(name)?.[1];
-  const event = events.find((e) => e.id === id);
-  return event ? `calendar entry: ${event.title}` : '';
+  const ics = /^events[\\/](.+)\.ics$/.exec(name)?.[1];
+  const page = /^e[\\/](.+)\.html$/.exec(name)?.[1];
+  const event = events.find((e) => e.id === (ics ?? page));
+  if (event) return ics ? `calendar entry: ${event.title}` : `"Add to calendar" page: ${event.title}, for ${event.calendar.page}`;
+  if (/^images[\\/]/.test(name)) return `picture, for ${result.view.urls.web}${name.replace(/\\/g, '/')}`;
+  return '';
 }

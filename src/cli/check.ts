@@ -41,7 +41,7 @@ export async function checkIssue(file: string, cfg: ReturnType<typeof config>, e
   const problems = [...(cfg.warnings ?? []), ...loaded.problems];
   if (!loaded.issue || hasErrors(problems)) return problems;
   if (loaded.locate) problems.push(...lintRepeat(loaded.issue, loaded.slug, { file, locate: loaded.locate }, await sentIssues(cfg, ctx)));
-  const view = buildView(loaded.issue, cfg.publication, { slug: loaded.slug, now: DateTime.fromJSDate(ctx.now()) });
+  const view = buildView(loaded.issue, cfg.publication, { slug: loaded.slug, now: DateTime.fromJSDate(ctx.now()), images: loaded.images });
   const rendered = await renderIssue(view, engine);
   return [...problems, ...checkRendered(rendered, file)];
 }

@@ -102,6 +102,14 @@ export const PublicationSchema = z.strictObject({
       logo_alt: z.string({ error: 'must be text (the logo\'s description)' }).optional(),
     }, { error: (iss) => (iss.code === 'invalid_type' ? 'must be a block like brand: { color: "#EC1F27", logo_url: https://… }' : undefined) })
     .default({ color: '#EC1F27' }),
+  featured_label: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line' })
+    .default("This week's headline")
+    .describe('The label on the featured events\' card; an issue can set its own.'),
+  glance: z.boolean().default(false).describe('Show "This week at a glance" (day, time, title of every event) after the intro; an issue can turn it on or off.'),
   social: z
     .array(
       z.strictObject(

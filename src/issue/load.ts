@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IssueError, UserError } from '../util/errors';
 import { hasErrors, sortProblems, type Problem } from '../util/problems';
 import { parseYamlFile, validateYaml, type YamlFile } from '../util/yaml-file';
+import { checkImages, type ImageCatalog } from './images';
 import { lintIssue, type LintOptions } from './lint';
 import { IssueSchema, type Issue } from './schema';
 
@@ -13,6 +14,8 @@ export interface LoadedIssue {
   slug: string;
   issue?: Issue;
   problems: Problem[];
+  /** The pictures next to the issue, read and sized (empty when the issue's folder is not known). */
+  images?: ImageCatalog;
   /** Where a field is in the file, for rules run after loading (see issue/repeat.ts). */
   locate?: YamlFile['locate'];
 }
@@ -21,17 +24,24 @@ export interface LoadedIssue {
  * The validation pipeline: YAML (syntax, duplicate keys, aliases) → schema → rules and lint.
  * Every problem of the file comes back together, sorted by line; nothing throws for bad input.
  */
-export function checkIssueSource(file: string, source: string, zone: string, opts: LintOptions = {}): LoadedIssue {
+export function checkIssueSource(file: string, source: string, zone: string, opts: LintOptions & { dir?: string } = {}): LoadedIssue {
   const slug = issueSlug(file);
   if (!isUsableSlug(slug)) {
     const problem: Problem = { severity: 'error', file, line: 1, col: 1, path: '', message: `the file name ${JSON.stringify(path.basename(file))} does not name an issue`, hint: 'name it for its week, e.g. issues/2021-03-29.yaml' };
-    return { file, slug, problems: [problem] };
+    return { file, slug, problems: [problem], images: new Map() };
   }
   const yf = parseYamlFile(file, source);
   const { value, problems } = validateYaml(yf, IssueSchema);
   const all = [...yf.problems, ...problems];
-  if (value) all.push(...lintIssue(value, yf, zone, opts));
-  return { file, slug, issue: hasErrors(all) ? undefined : value, problems: sortProblems(all), locate: yf.locate };
+  let images: ImageCatalog = new Map();
+  if (value) {
+    all.push(...lintIssue(value, yf, zone, opts));
+    // Pictures next to the issue are found relative to its folder (`dir`); without one they are not read.
+    const checked = checkImages(value, yf, opts.dir);
+    all.push(...checked.problems);
+    images = checked.catalog;
+  }
+  return { file, slug, issue: hasErrors(all) ? undefined : value, problems: sortProblems(all), locate: yf.locate, images };
 }
 
 /**
@@ -59,6 +69,7 @@ export function checkIssueFile(file: string, zone: string, display: string = fil
     return {
       file: display,
       slug: issueSlug(file),
+      images: new Map(),
       problems: [{ severity: 'error', file: display, line: 1, col: 1, path: '', message: 'this is a binary file, not a YAML issue' }],
     };
   }
@@ -70,7 +81,7 @@ export function checkIssueFile(file: string, zone: string, display: string = fil
       problems: [{ severity: 'error', file: display, line: decoded.line, col: decoded.col, path: '', message: `this line is not valid UTF-8 text (byte 0x${decoded.byte.toString(16).toUpperCase()})`, hint: 'save the file as UTF-8 in your editor, then retype the character here' }],
     };
   }
-  return checkIssueSource(display, decoded.text, zone, opts);
+  return checkIssueSource(display, decoded.text, zone, { ...opts, dir: path.dirname(path.resolve(file)) });
 }
 
 /** UTF-8 strictly: a file saved as Latin-1 ("café" as 0xE9) is reported where it goes wrong, not silently replaced. */

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isSafeUrl } from '../util/links';
+import { isImageUrl, isLocalImagePath, isSafeUrl } from '../util/links';
 import { describeInvisible, INVISIBLE } from '../util/problems';
 
 /**
@@ -85,6 +85,31 @@ export const Link = z.strictObject(
   shape('must be a button with a label and a link, like { label: "RSVP", url: "https://…" }'),
 );
 
+/**
+ * A picture: an https link, or a file next to the issue (`images/rally.png`, relative to the
+ * issue's folder), which `build` and `send` publish with the web version (src/issue/images.ts
+ * checks the file). `alt` says what the picture shows, for screen readers, blocked images and
+ * the plain-text part.
+ */
+export const ImageSrc = z
+  .string({ error: 'must be an https link or a file next to the issue (images/rally.png)' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((s) => isImageUrl(s) || isLocalImagePath(s), {
+    error: 'must be an https link or a file next to the issue such as images/rally.png (.png, .jpg, .gif or .webp; no "..")',
+  });
+
+export const Image = z
+  .strictObject({
+    src: ImageSrc,
+    alt: z
+      .string({ error: 'is required: a short description of what the picture shows (for screen readers, blocked images and the plain-text part)' })
+      .trim()
+      .min(1, { error: 'must describe the picture (for screen readers, blocked images and the plain-text part)' })
+      .refine((s) => !/[\r\n]/.test(s), { error: 'must be a single line (no line breaks)' }),
+  }, shape('must be a picture with its description, like image: { src: images/rally.png, alt: "Flyer: rally at Grand Park, Monday 8 am" }'))
+  .describe('A picture: { src: https link or images/file.png next to the issue, alt: what it shows }.');
+
 export const Location = z.strictObject(
   {
     name: oneLine('the place name'),
@@ -123,6 +148,7 @@ export const Event = z.strictObject({
     .array(Link, shape('must be a list of buttons, like links: [ { label: "RSVP", url: "https://…" } ]'))
     .optional()
     .describe('Buttons; the first is the primary call to action.'),
+  image: Image.optional().describe("The event's flyer or photo."),
 }, shape('must be an event with a title and a start, like "- title: DSA 101" with "start: 2021-03-23T18:00" under it'));
 
 const EVENTS_LIST = 'must be a list of events, each starting with "- title: …"';
@@ -144,6 +170,9 @@ export const IssueSchema = z
     preheader: oneLine('the inbox preview line').optional(),
     send_at: LocalDateTime.optional().describe('Local time `send --due` sends it; also the day "(TODAY)" is computed for.'),
     intro: requiredText('Markdown').optional(),
+    hero_image: Image.optional().describe('A wide picture under the header.'),
+    featured_label: oneLine('the label above the featured events').optional().describe('Overrides newsletter.yaml\'s featured_label for this issue.'),
+    glance: z.boolean({ error: 'must be true or false' }).optional().describe('Show "This week at a glance" (overrides newsletter.yaml\'s glance).'),
     featured: z.array(Event, shape(EVENTS_LIST)).optional(),
     sections: z.array(Section, shape('must be a list of sections, each starting with "- title: …" and its "events:"')).optional(),
   })
@@ -153,6 +182,7 @@ export type Issue = z.infer<typeof IssueSchema>;
 export type IssueEvent = z.infer<typeof Event>;
 export type IssueSection = z.infer<typeof Section>;
 export type IssueLink = z.infer<typeof Link>;
+export type IssueImage = z.infer<typeof Image>;
 
 /** JSON Schema for editors' YAML extensions, generated from the same schema as the validation. */
 export function issueJsonSchema(): Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { Config, Engine } from '../config';
 import { loadIssueFile, type LoadedIssue } from '../issue/load';
 import { buildView, type IssueView } from '../issue/view';
 import { renderIssue, type Rendered } from '../render';
-import { icsFiles } from '../render/ics';
+import { publishedAssets } from '../render/publish';
 import { renderWebHtml } from '../render/web';
 import type { Edition, EditionAsset, EditionContent } from '../store/types';
 
@@ -48,10 +48,10 @@ export async function draftEdition(opts: DraftOptions): Promise<EditionDraft> {
   const { config } = opts;
   const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt });
+  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt, images: loaded.images });
   const rendered = await renderIssue(view, engine);
-  const assets: EditionAsset[] = [{ path: WEB_VERSION_PATH, contentType: HTML_TYPE, body: Buffer.from(await renderWebHtml(view, engine)) }];
-  for (const [path, body] of Object.entries(icsFiles(view, { now: opts.stampAt }))) assets.push({ path, contentType: CALENDAR_TYPE, body: Buffer.from(body) });
+  // The web version, the calendars, each event's "Add to calendar" page and the issue's pictures (src/render/publish.ts).
+  const assets: EditionAsset[] = publishedAssets(view, await renderWebHtml(view, engine), loaded.images ?? new Map(), opts.stampAt);
   return {
     slug: loaded.slug,
     view,
@@ -115,7 +115,7 @@ export function describeChanges(
 }
 
 /** Lines of the text part that only repeat what the lines around them say: underlines, links made from the event. */
-const DERIVED_LINE = /^\s*([=-]+|(Add to Google Calendar|Add to calendar \(\.ics\)|Map): .*)\s*$/;
+const DERIVED_LINE = /^\s*([=-]+|(Add to Google Calendar|Add to calendar \(\.ics\)|Add to calendar|Map and calendar|Map): .*)\s*$/;
 /** A changed line is shown cut to this many characters. */
 const SHOWN_LINE_CHARS = 100;
 

@@ -7,6 +7,7 @@ import { draftEdition } from '../publish/edition';
 import { composeMessage, prepareIssue } from '../send/message';
 import type { Problem } from '../util/problems';
 import type { Rendered } from './index';
+import { ASSET_FOLDERS } from './publish';
 import { checkRendered } from './quality';
 
 export interface BuildResult {
@@ -52,7 +53,7 @@ export async function buildIssue(opts: { config: Config; file: string; display?:
     ...Object.fromEntries(draft.content.assets.map((a) => [a.path, a.body])),
   };
   const files = writeAtomically(outDir, outputs);
-  removeStaleEventFiles(outDir, files);
+  removeStaleFiles(outDir, files);
   return { slug, view, rendered, warnings, outDir, files };
 }
 
@@ -70,13 +71,18 @@ function writeAtomically(outDir: string, outputs: Record<string, string | Buffer
   return written;
 }
 
-/** An event whose id changed (or that was removed) must not leave its old .ics behind. */
-function removeStaleEventFiles(outDir: string, written: string[]): void {
-  const eventsDir = path.join(outDir, 'events');
-  if (!fs.existsSync(eventsDir)) return;
+/**
+ * An event whose id changed (or that was removed), or a picture no longer used, must not leave
+ * its old file behind in dist/, where a static host would still publish it.
+ */
+function removeStaleFiles(outDir: string, written: string[]): void {
   const keep = new Set(written);
-  for (const name of fs.readdirSync(eventsDir)) {
-    const file = path.join(eventsDir, name);
-    if (name.endsWith('.ics') && !keep.has(file)) fs.rmSync(file);
+  for (const folder of ASSET_FOLDERS) {
+    const dir = path.join(outDir, folder);
+    if (!fs.existsSync(dir)) continue;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isFile() && !keep.has(file)) fs.rmSync(file);
+    }
   }
 }

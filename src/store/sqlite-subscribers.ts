@@ -183,7 +183,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return guard(this.location, () => this.signupById(id));
   }
 
-  async confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | undefined> {
+  async confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | 'used' | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
     return guard(this.location, () =>
       this.db.transaction(() => {
@@ -191,8 +191,11 @@ export class SqliteSubscriberStore implements SubscriberStore {
         if (!signup) return undefined;
         const key = signup.address;
         const existing = this.find(key);
-        if (signup.confirmedAt && existing) return { subscriber: toSubscriber(existing), resubscribed: false };
         const suppression = this.findSuppression(key);
+        // A link confirms once. Pressed again while they are on the list, nothing changes; after
+        // they unsubscribed, bounced or were removed, what happened since stands: only a new
+        // signup (a new link) brings them back.
+        if (signup.confirmedAt) return existing?.status === 'active' && !suppression ? { subscriber: toSubscriber(existing), resubscribed: false } : 'used';
         const wasOff = !!suppression || existing?.status === 'unsubscribed';
         if (suppression) this.stmt('DELETE FROM suppressions WHERE address = ?').run(key);
         if (!existing) this.insertSubscriber(signup.email as Address, key, signup.name);

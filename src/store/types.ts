@@ -149,7 +149,8 @@ export interface SubscriberStore {
    * The person confirmed (double opt-in): active, any suppression lifted (they proved they want
    * it), consent recorded. Confirming twice is fine.
    */
-  confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | undefined>;
+  /** `used`: the signup was confirmed before and the person has left the list since; nothing changed. */
+  confirmSignup(id: number): Promise<{ subscriber: Subscriber; resubscribed: boolean } | 'used' | undefined>;
   /** In address order, streamed: the list is never held in memory. */
   list(filter?: { status?: SubscriberStatus; suppression?: SuppressionReason }): AsyncIterable<Subscriber>;
   counts(): Promise<SubscriberCounts>;

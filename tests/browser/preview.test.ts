@@ -53,7 +53,7 @@ describe('preview in Chromium', () => {
     expect(await page.locator('iframe#email').getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
     const width = (await page.locator('iframe#email').boundingBox())!.width;
     expect(width).toBeGreaterThanOrEqual(600);
-    await expect(page.locator('#checks li').first().textContent()).resolves.toContain('issues/2021-03-22.yaml:53:16 warning');
+    await expect(page.locator('#checks li').first().textContent()).resolves.toContain('issues/2021-03-22.yaml:55:16 warning');
     await page.screenshot({ path: screenshotPath('preview-desktop'), fullPage: false });
   });
 
@@ -82,10 +82,20 @@ describe('preview in Chromium', () => {
     expect((await page.locator('iframe#email').boundingBox())!.width).toBe(375);
   });
 
+  it('shows the issue’s own flyer, served by the preview next to the email', async () => {
+    const flyer = email().getByRole('img', { name: /^Flyer: Stand with the BAmazon Union!/ });
+    await flyer.waitFor();
+    await eventually(
+      () => flyer.evaluate((img: any) => img.complete && img.naturalWidth),
+      (width) => expect(width).toBe(1104),
+    );
+    expect(await flyer.getAttribute('src')).toBe('images/bamazon-rally.jpg');
+  });
+
   it('shows a change saved to the YAML without a manual reload', async () => {
     await page.evaluate(markPage);
     fs.writeFileSync(file, original.replace('title: Pass the PRO Act Planning Meeting', 'title: PRO Act Phone Bank'));
-    await email().getByText('PRO Act Phone Bank', { exact: true }).waitFor({ timeout: RELOAD_WAIT_MS });
+    await email().getByRole('heading', { name: 'PRO Act Phone Bank', exact: true }).waitFor({ timeout: RELOAD_WAIT_MS });
     expect(await page.evaluate(pageIsMarked)).toBe(true);
     expect((await page.locator('iframe#email').boundingBox())!.width).toBe(375);
   });
@@ -100,7 +110,7 @@ describe('preview in Chromium', () => {
     await page.screenshot({ path: screenshotPath('preview-yaml-error'), fullPage: false });
 
     fs.writeFileSync(file, original);
-    await email().getByText('Pass the PRO Act Planning Meeting', { exact: true }).waitFor({ timeout: RELOAD_WAIT_MS });
+    await email().getByRole('heading', { name: 'Pass the PRO Act Planning Meeting', exact: true }).waitFor({ timeout: RELOAD_WAIT_MS });
     expect(await page.locator('#checks li.error').count()).toBe(0);
     expect((await page.locator('iframe#email').boundingBox())!.width).toBe(375);
     expect(await page.evaluate(pageIsMarked)).toBe(true);
@@ -124,7 +134,7 @@ describe('preview in Chromium', () => {
       // The engine exists but cannot render: its own message is in the page.
       expect(await alert.textContent()).toContain('The MJML engine could not render this issue:');
     } else {
-      await email().getByText('Pass the PRO Act Planning Meeting', { exact: true }).waitFor();
+      await email().getByRole('heading', { name: 'Pass the PRO Act Planning Meeting', exact: true }).waitFor();
       expect((await page.locator('iframe#email').boundingBox())!.width).toBe(375);
     }
   });
@@ -138,7 +148,7 @@ describe('preview in Chromium', () => {
     await link.click();
     await page.waitForURL(`${server.url}/outbox/2021-03-22/1.eml`);
     await expect(page.locator('.headers').textContent()).resolves.toMatch(/^From"DSA-LA" <newsletter@example\.org>To.*subscriber@example\.org.*SubjectThis week: Solidarity with BAmazon Union!Date/);
-    await email().getByText('Pass the PRO Act Planning Meeting', { exact: true }).waitFor();
+    await email().getByRole('heading', { name: 'Pass the PRO Act Planning Meeting', exact: true }).waitFor();
   });
 });
 

@@ -50,6 +50,8 @@ export function makeProject(files: Record<string, string> = {}): string {
   fs.copyFileSync(path.join(REPO_ROOT, 'newsletter.yaml'), path.join(dir, 'newsletter.yaml'));
   fs.mkdirSync(path.join(dir, 'issues'));
   fs.copyFileSync(SEED_ISSUE, path.join(dir, 'issues', '2021-03-22.yaml'));
+  // The seed's flyer, next to it.
+  fs.cpSync(path.join(REPO_ROOT, 'issues', 'images'), path.join(dir, 'issues', 'images'), { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), content);

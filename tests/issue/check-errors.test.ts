@@ -11,7 +11,7 @@ const EVENT = 'sections:\n  - title: S\n    events:\n      - title: A\n        s
 /** One bad file each, and the exact line the editor must see. */
 const cases: [string, string, string[]][] = [
   ['unknown key (a typo)', `${HEAD}${EVENT}        locaton: { name: X }\n`, ['x.yaml:9:9  error  sections[0].events[0] ("A").locaton: unknown field "locaton" (did you mean "location"?)']],
-  ['unknown key far from any field', `${HEAD}${EVENT}        colour: red\n`, ['x.yaml:9:9  error  sections[0].events[0] ("A").colour: unknown field "colour" (allowed here: id, title, start, end, location, online, description, details, notes, links)']],
+  ['unknown key far from any field', `${HEAD}${EVENT}        colour: red\n`, ['x.yaml:9:9  error  sections[0].events[0] ("A").colour: unknown field "colour" (allowed here: id, title, start, end, location, online, description, details, notes, links, image)']],
   ['duplicate key', `${HEAD}subject: Again\n${EVENT}`, ['x.yaml:4:1  error  "subject" appears twice in the same block (remove or rename one of them)']],
   ['a date that is not a date', `week_of: 22 March\nsubject: Hi\npreheader: p\n${EVENT}`, ['x.yaml:1:10  error  week_of: must be a date like 2021-03-22']],
   ['February 30th', `${HEAD}${EVENT.replace('2021-03-23T18:00', '2021-02-30T18:00')}`, ['x.yaml:8:16  error  sections[0].events[0] ("A").start: is not a real date and time (check the day, and hours 00–23)']],
@@ -171,7 +171,7 @@ describe('newsletter check on the command line', () => {
     const r = await runCli(['check', 'issues/2021-03-22.yaml'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'issues/2021-03-22.yaml:53:16  warning  sections[0].events[1] ("South Central & Inglewood March Branch Meeting").start: Monday, March 15 is outside the week of March 22–March 28, 2021 (was this block copied from an older issue?)',
+      'issues/2021-03-22.yaml:55:16  warning  sections[0].events[1] ("South Central & Inglewood March Branch Meeting").start: Monday, March 15 is outside the week of March 22–March 28, 2021 (was this block copied from an older issue?)',
     );
     expect(r.stdout).toMatch(/issues\/2021-03-22\.yaml: 0 errors, 2 warnings/);
   });

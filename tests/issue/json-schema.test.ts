@@ -17,8 +17,9 @@ describe('committed JSON Schemas', () => {
   it('describes the event fields and forbids unknown keys', () => {
     const schema = issueJsonSchema() as { properties: Record<string, any> };
     const event = schema.properties.sections.items.properties.events.items;
-    expect(Object.keys(event.properties)).toEqual(['id', 'title', 'start', 'end', 'location', 'online', 'description', 'details', 'notes', 'links']);
+    expect(Object.keys(event.properties)).toEqual(['id', 'title', 'start', 'end', 'location', 'online', 'description', 'details', 'notes', 'links', 'image']);
     expect(event.required).toEqual(['title', 'start']);
+    expect(event.properties.image.required).toEqual(['src', 'alt']);
     expect(event.additionalProperties).toBe(false);
   });
 });

@@ -28,6 +28,8 @@ const seed = [
 interface Built {
   html: string;
   text: string;
+  /** The built issue folder (dist/<issue>/). */
+  out: string;
 }
 
 async function build(files: Record<string, string>, issue: string): Promise<Built> {
@@ -35,24 +37,41 @@ async function build(files: Record<string, string>, issue: string): Promise<Buil
   const result = await runCli(['build', issue], { cwd: dir });
   expect(result.code).toBe(0);
   const out = path.join(dir, 'dist', path.basename(issue, '.yaml'));
-  return { html: fs.readFileSync(path.join(out, 'email.html'), 'utf8'), text: fs.readFileSync(path.join(out, 'email.txt'), 'utf8') };
+  return { html: fs.readFileSync(path.join(out, 'email.html'), 'utf8'), text: fs.readFileSync(path.join(out, 'email.txt'), 'utf8'), out };
 }
 
 /** `label: url` lines of the plain text, per event (the title line above its underline). */
-function textLinks(text: string, label: string): Map<string, string> {
+function textLinks(text: string, label: string | RegExp): Map<string, string> {
   const lines = text.split('\n');
   const links = new Map<string, string>();
   let title = '';
   lines.forEach((line, i) => {
     if (/^[*-]+$/.test(lines[i + 1] ?? '') && line.trim()) title = line;
-    const prefix = `${label}: `;
-    if (line.startsWith(prefix)) links.set(title, line.slice(prefix.length));
+    const m = new RegExp(`^(?:${typeof label === 'string' ? label : label.source}): (.*)$`).exec(line);
+    if (m) links.set(title, m[1]!);
   });
   return links;
 }
 
+/** Each event's one calendar link in the plain text: "Add to calendar: …" (or "Map and calendar: …" for a place). */
+const pageLinks = (text: string) => textLinks(text, /Add to calendar|Map and calendar/);
+
 function htmlHrefs(html: string, startsWith: string): string[] {
   return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&')).filter((h) => h.startsWith(startsWith));
+}
+
+/** The event page a short link names, as `build` wrote it (e/<code>.html in the issue's folder). */
+function eventPage(built: Built, link: string, slug: string): string {
+  const prefix = `${SITE}/issues/${slug}/e/`;
+  expect(link.startsWith(prefix)).toBe(true);
+  return fs.readFileSync(path.join(built.out, 'e', link.slice(prefix.length)), 'utf8');
+}
+
+/** The event page's link for a calendar (Google, Outlook.com, Office 365, .ics), by its label. */
+function pageLink(page: string, label: string): string {
+  const m = new RegExp(`<a class="option" href="([^"]*)">${label.replace(/[().]/g, '\\$&')}<small>`).exec(page);
+  expect([label, m !== null]).toEqual([label, true]);
+  return m![1]!.replace(/&amp;/g, '&');
 }
 
 function decodeGoogle(href: string) {
@@ -62,38 +81,70 @@ function decodeGoogle(href: string) {
   return { action: p.get('action'), text: p.get('text'), dates: p.get('dates'), location: p.get('location'), details: p.get('details') };
 }
 
+function decodeOutlook(href: string) {
+  const url = new URL(href);
+  const p = url.searchParams;
+  return { base: url.origin + url.pathname, rru: p.get('rru'), path: p.get('path'), subject: p.get('subject'), startdt: p.get('startdt'), enddt: p.get('enddt'), allday: p.get('allday'), location: p.get('location') };
+}
+
 describe('calendar links of the seed issue', () => {
   let built: Built;
   beforeAll(async () => {
     built = await build({}, 'issues/2021-03-22.yaml');
   });
 
-  it.each(seed)('the plain text’s Google Calendar link of $title decodes to its title, $dates and place', ({ title, dates, location }) => {
-    const link = textLinks(built.text, 'Add to Google Calendar').get(title);
+  it.each(seed)('the plain text’s one short link for $title leads to its page, whose Google Calendar link decodes to its title, $dates and place', ({ title, dates, location }) => {
+    const link = pageLinks(built.text).get(title);
     expect(link).toBeDefined();
-    expect(decodeGoogle(link!)).toMatchObject({ action: 'TEMPLATE', text: title, dates, location });
+    expect(link!.length).toBeLessThan(60);
+    const google = pageLink(eventPage(built, link!, '2021-03-22'), 'Google Calendar');
+    expect(decodeGoogle(google)).toMatchObject({ action: 'TEMPLATE', text: title, dates, location });
   });
 
-  it('the email’s HTML has the same Google Calendar link for each event, in order', () => {
-    const decoded = htmlHrefs(built.html, 'https://calendar.google.com/').map(decodeGoogle);
-    expect(decoded.map((d) => [d.text, d.dates, d.location])).toEqual(seed.map((s) => [s.title, s.dates, s.location]));
+  it('regression: the plain text carries no calendar or map-search URL hundreds of characters long', () => {
+    expect(built.text).not.toContain('calendar.google.com');
+    expect(built.text).not.toContain('google.com/maps');
+    const urls = [...built.text.matchAll(/https?:\/\/[^\s)]+/g)].map((m) => m[0]);
+    expect(urls.length).toBeGreaterThan(10);
+    expect(Math.max(...urls.map((u) => u.length))).toBeLessThan(80);
+  });
+
+  it.each(seed)('the page of $title offers Outlook.com and Office 365 with the same UTC times', ({ title, dates }) => {
+    const page = eventPage(built, pageLinks(built.text).get(title)!, '2021-03-22');
+    const [start, end] = dates.split('/').map((d) => d.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    for (const [label, base] of [
+      ['Outlook.com', 'https://outlook.live.com/calendar/0/deeplink/compose'],
+      ['Office 365', 'https://outlook.office.com/calendar/0/deeplink/compose'],
+    ] as const) {
+      expect(decodeOutlook(pageLink(page, label))).toMatchObject({ base, rru: 'addevent', path: '/calendar/action/compose', subject: title, startdt: start, enddt: end, allday: 'false' });
+    }
+  });
+
+  it('the email’s HTML links each event’s page once, in order, labelled "Add to calendar"', () => {
+    const links = seed.map((s) => pageLinks(built.text).get(s.title)!);
+    expect(htmlHrefs(built.html, `${SITE}/issues/2021-03-22/e/`)).toEqual(links);
+    expect([...built.html.matchAll(/>Add to calendar<\/a>/g)]).toHaveLength(seed.length);
+  });
+
+  it('keeps the direct Google Calendar and .ics links for the headline event only, the same as on its page', () => {
+    const page = eventPage(built, pageLinks(built.text).get(seed[0]!.title)!, '2021-03-22');
+    expect(htmlHrefs(built.html, 'https://calendar.google.com/')).toEqual([pageLink(page, 'Google Calendar')]);
+    expect(htmlHrefs(built.html, `${SITE}/issues/2021-03-22/events/`)).toEqual([`${SITE}/issues/2021-03-22/events/${seed[0]!.id}.ics`]);
+    expect(built.html).toMatch(/<a[^>]*href="https:\/\/calendar\.google\.com\/[^"]*"[^>]*>Google Calendar<\/a>/);
+    expect(built.html).toMatch(/<a[^>]*href="https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/2021-03-22-[a-z-]+\.ics"[^>]*>Apple\u00a0\/\u00a0Outlook\u00a0\(\.ics\)<\/a>/);
   });
 
   it('puts the event description, as plain text, in the Google Calendar details', () => {
-    const rally = decodeGoogle(textLinks(built.text, 'Add to Google Calendar').get(seed[0]!.title)!);
+    const page = eventPage(built, pageLinks(built.text).get(seed[0]!.title)!, '2021-03-22');
+    const rally = decodeGoogle(pageLink(page, 'Google Calendar'));
     expect(rally.details).toMatch(/^Nearly 5,800 workers in Bessemer, Alabama/);
     expect(rally.details).not.toMatch(/<[a-z]/i);
   });
 
-  it.each(seed)('links $title to its own .ics on site_url, in the text and the HTML', ({ title, id }) => {
-    const ics = `${SITE}/issues/2021-03-22/events/${id}.ics`;
-    expect(textLinks(built.text, 'Add to calendar (.ics)').get(title)).toBe(ics);
-    expect(htmlHrefs(built.html, `${SITE}/issues/`)).toContain(ics);
-  });
-
-  it('labels the calendar links in the HTML', () => {
-    expect(built.html).toMatch(/<a[^>]*href="https:\/\/calendar\.google\.com\/[^"]*"[^>]*>Google Calendar<\/a>/);
-    expect(built.html).toMatch(/<a[^>]*href="https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/2021-03-27-dsa-101\.ics"[^>]*>Apple \/ Outlook \(\.ics\)<\/a>/);
+  it.each(seed)('the page of $title links its own .ics on site_url', ({ title, id }) => {
+    const page = eventPage(built, pageLinks(built.text).get(title)!, '2021-03-22');
+    expect(pageLink(page, 'Apple Calendar, Outlook on the desktop (.ics)')).toBe(`${SITE}/issues/2021-03-22/events/${id}.ics`);
+    expect(fs.existsSync(path.join(built.out, 'events', `${id}.ics`))).toBe(true);
   });
 
   it('links the week’s .ics in the footer of both parts', () => {
@@ -101,14 +152,17 @@ describe('calendar links of the seed issue', () => {
     expect(htmlHrefs(built.html, `${SITE}/issues/2021-03-22/events.ics`)).toHaveLength(1);
   });
 
-  it('links the rally’s place, with its address, to a map search', () => {
-    const map = textLinks(built.text, 'Map').get(seed[0]!.title);
-    expect(map).toBeDefined();
-    const url = new URL(map!);
+  it('links the rally’s place, with its address, to a map search, in the email and on its page (the plain text names the place)', () => {
+    const hrefs = htmlHrefs(built.html, 'https://www.google.com/maps/');
+    expect(hrefs).toHaveLength(1);
+    const url = new URL(hrefs[0]!);
     expect(url.origin + url.pathname).toBe('https://www.google.com/maps/search/');
     expect(url.searchParams.get('api')).toBe('1');
     expect(url.searchParams.get('query')).toBe('Grand Park (upper level near Grand Ave), 200 N Grand Ave, LA 90012');
-    expect(htmlHrefs(built.html, 'https://www.google.com/maps/')).toEqual([map]);
+    const page = eventPage(built, pageLinks(built.text).get(seed[0]!.title)!, '2021-03-22');
+    expect(htmlHrefs(page, 'https://www.google.com/maps/')).toEqual(hrefs);
+    expect(built.text).toContain('Where: Grand Park (upper level near Grand Ave) – 200 N Grand Ave, LA 90012');
+    expect(textLinks(built.text, 'Map and calendar').get(seed[0]!.title)).toBeDefined();
   });
 });
 
@@ -129,9 +183,14 @@ describe('calendar links across the November clock change', () => {
     ['Weekend of Action', '20211106/20211108'],
     ['Phone Bank Day', '20211108/20211109'],
   ])('%s: dates=%s', (title, dates) => {
-    const link = textLinks(built.text, 'Add to Google Calendar').get(title);
+    const link = pageLinks(built.text).get(title);
     expect(link).toBeDefined();
-    expect(decodeGoogle(link!).dates).toBe(dates);
+    expect(decodeGoogle(pageLink(eventPage(built, link!, '2021-11-02'), 'Google Calendar')).dates).toBe(dates);
+  });
+
+  it('gives Outlook an all-day event as dates, the end day exclusive', () => {
+    const page = eventPage(built, pageLinks(built.text).get('Weekend of Action')!, '2021-11-02');
+    expect(decodeOutlook(pageLink(page, 'Outlook.com'))).toMatchObject({ startdt: '2021-11-06', enddt: '2021-11-08', allday: 'true' });
   });
 
   it('shows the repeated-hour event at its local time in the email', () => {

@@ -6,6 +6,7 @@ import { makeProject, runCli } from '../helpers/cli';
 
 const SEED_TITLES = [
   'Week of March 22, 2021',
+  'This week at a glance',
   'Solidarity with BAmazon Union! Rally at Grand Park',
   'Neighborhood Meetings',
   'One-on-One Organizing Conversation Training',
@@ -36,7 +37,8 @@ describe.each(['react', 'mjml'] as const)('newsletter build --engine %s', (engin
     const $ = load(html);
     expect($('h1, h2, h3').map((_, h) => $(h).text().trim()).get()).toEqual(SEED_TITLES);
     expect($('a[href="https://example.org/rsvp/pro-act"]').text().trim()).toBe('Click here to RSVP and receive Zoom details');
-    expect($('a:contains("Google Calendar")')).toHaveLength(5);
+    expect($('a:contains("Add to calendar")')).toHaveLength(5);
+    expect($('a:contains("Google Calendar")')).toHaveLength(1);
     expect($('a:contains("Unsubscribe")').attr('href')).toBe('https://news.example.org/u/sample');
     expect(html).not.toContain('%%');
     expect($('body').text()).toContain('PO Box 0000, Los Angeles, CA 90000');
@@ -46,7 +48,7 @@ describe.each(['react', 'mjml'] as const)('newsletter build --engine %s', (engin
     const mail = await simpleParser(fs.readFileSync(path.join(dir, 'dist', '2021-03-22', 'message.eml')));
     expect(typeof mail.html).toBe('string');
     const $ = load(mail.html as string);
-    expect($('h3').map((_, h) => $(h).text()).get()).toEqual(SEED_TITLES.slice(3));
+    expect($('h3').map((_, h) => $(h).text()).get()).toEqual(SEED_TITLES.slice(4));
   });
 
   it('check reports no warning about the rendered email of the seed issue', async () => {

@@ -76,7 +76,8 @@ describe('the MJML engine', () => {
   });
 
   it('shows every event with its heading, and TODAY only on the day of sending', () => {
-    expect($('h2').first().text()).toBe('Solidarity with BAmazon Union! Rally at Grand Park');
+    // The intro, then "This week at a glance" (the seed turns it on), then the headline event.
+    expect($('h2').map((_, e) => $(e).text()).get().slice(0, 2)).toEqual(['This week at a glance', 'Solidarity with BAmazon Union! Rally at Grand Park']);
     expect($('h3').map((_, e) => $(e).text()).get()).toEqual([
       'One-on-One Organizing Conversation Training',
       'South Central & Inglewood March Branch Meeting',
@@ -95,11 +96,14 @@ describe('the MJML engine', () => {
     expect(button.closest('td').attr('bgcolor')).toBe(darkerPassingShade(pub.brand.color));
   });
 
-  it('gives every event its Add to calendar links', () => {
+  it('gives every event one Add to calendar link, and the headline event its direct links too', () => {
     for (const e of [...view.featured, ...view.sections.flatMap((s) => s.events)]) {
-      expect($(`a[href="${e.calendar.google}"]`).text()).toBe('Google Calendar');
-      expect($(`a[href="${e.calendar.ics}"]`).text()).toBe('Apple / Outlook (.ics)');
+      expect($(`a[href="${e.calendar.page}"]`).text()).toBe('Add to calendar');
     }
+    const featured = view.featured[0]!;
+    expect($(`a[href="${featured.calendar.google}"]`).text()).toBe('Google Calendar');
+    expect($(`a[href="${featured.calendar.ics}"]`).text()).toBe('Apple\u00a0/\u00a0Outlook\u00a0(.ics)');
+    expect($('a[href^="https://calendar.google.com/"]')).toHaveLength(1);
   });
 
   it('has the footer: calendar, week .ics, social, reason, postal address, web version and the unsubscribe placeholder', () => {

@@ -52,8 +52,8 @@ describe.each(Object.entries(FIXTURES))('the %s issue in both engines', (_name, 
   let events: EventView[];
 
   beforeAll(async () => {
-    const { issue, slug } = loadIssueFile(file, pub.timezone);
-    view = buildView(issue, pub, { slug, now: DateTime.fromISO('2021-03-21T12:00', { zone: pub.timezone }) });
+    const { issue, slug, images } = loadIssueFile(file, pub.timezone);
+    view = buildView(issue, pub, { slug, images, now: DateTime.fromISO('2021-03-21T12:00', { zone: pub.timezone }) });
     events = [...view.featured, ...view.sections.flatMap((s) => s.events)];
     for (const engine of ['react', 'mjml'] as const) {
       const $ = load((await renderIssue(view, engine)).html);
@@ -73,6 +73,11 @@ describe.each(Object.entries(FIXTURES))('the %s issue in both engines', (_name, 
   it.each(['react', 'mjml'] as const)('%s shows every title, date and time, place, online platform, detail and note', (engine) => {
     const shown = pages[engine].fragments;
     expect(shown).toContain(view.title);
+    if (view.featured.length) expect(shown).toContain(view.featuredLabel);
+    if (view.glance) {
+      expect(shown).toContain('This week at a glance');
+      for (const e of view.glance) for (const f of [e.glance.day, e.glance.time]) expect(shown).toContain(f);
+    }
     for (const s of view.sections) expect(shown).toContain(s.title);
     for (const e of events) {
       expect(shown).toContain(e.title);
@@ -98,17 +103,40 @@ describe.each(Object.entries(FIXTURES))('the %s issue in both engines', (_name, 
       view.urls.unsubscribe,
       ...(view.publication.calendarUrl ? [view.publication.calendarUrl] : []),
       ...view.publication.social.map((s) => s.url),
-      ...events.flatMap((e) => [...e.links.map((l) => l.url), e.calendar.google, e.calendar.ics, ...(e.place ? [e.place.mapUrl] : [])]),
+      ...events.flatMap((e) => [...e.links.map((l) => l.url), e.calendar.page, ...(e.place ? [e.place.mapUrl] : [])]),
+      // The headline events keep their direct calendar links beside the page.
+      ...view.featured.flatMap((e) => [e.calendar.google, e.calendar.ics]),
+      ...(view.glance ?? []).map((e) => `#${e.anchor}`),
     ];
     for (const url of expected) expect([url, targets.has(url)]).toEqual([url, true]);
+    // The other events' long calendar links are on their pages only.
+    for (const e of view.sections.flatMap((s) => s.events)) expect([e.title, targets.has(e.calendar.google)]).toEqual([e.title, false]);
+  });
+
+  it('draws the same pictures, with the same text alternatives and sizes', () => {
+    const images = (engine: 'react' | 'mjml') =>
+      pages[engine]
+        .$('img')
+        .map((_, img) => ({ src: pages[engine].$(img).attr('src'), alt: pages[engine].$(img).attr('alt'), width: pages[engine].$(img).attr('width'), height: pages[engine].$(img).attr('height') }))
+        .get();
+    expect(images('mjml')).toEqual(images('react'));
+    const expected = [view.hero, ...events.map((e) => e.image)].filter((i) => i !== undefined);
+    expect(images('react')).toEqual(expected.map((i) => ({ src: i.src, alt: i.alt, width: String(i.width), height: i.height === undefined ? undefined : String(i.height) })));
+  });
+
+  it.each(['react', 'mjml'] as const)('%s: every glance link leads to its event’s heading in the same email', (engine) => {
+    const { $ } = pages[engine];
+    const links = $('a[href^="#"]').map((_, a) => $(a).attr('href')!).get();
+    expect(links).toEqual((view.glance ?? []).map((e) => `#${e.anchor}`));
+    for (const e of view.glance ?? []) expect([e.title, $(`[id="${e.anchor}"]`).text()]).toEqual([e.title, e.title]);
   });
 });
 
 describe('the every-field issue', () => {
   it('really uses every field the parity test is about', () => {
     const pub = loadPublication(REPO_ROOT);
-    const { issue, slug } = loadIssueFile(FIXTURES['every-field'], pub.timezone);
-    const view = buildView(issue, pub, { slug });
+    const { issue, slug, images } = loadIssueFile(FIXTURES['every-field'], pub.timezone);
+    const view = buildView(issue, pub, { slug, images });
     const events = [...view.featured, ...view.sections.flatMap((s) => s.events)];
     expect(events.some((e) => e.allDay && e.when.endsWith('(all day)') && !e.when.includes(' – '))).toBe(true);
     expect(events.some((e) => e.allDay && e.when.includes(' – '))).toBe(true);
@@ -120,5 +148,10 @@ describe('the every-field issue', () => {
     expect(view.sections.some((s) => s.intro)).toBe(true);
     const markdown = [view.intro, ...events.map((e) => e.description)].map((r) => r?.html ?? '').join('');
     for (const tag of ['<ul>', '<ol>', '<em>', '<strong>', '<a href=']) expect(markdown).toContain(tag);
+    expect(view.glance?.length).toBe(events.length);
+    expect(view.featuredLabel).toBe("Don't miss");
+    expect(view.hero?.height).toBeGreaterThan(0);
+    expect(events.some((e) => e.image?.height)).toBe(true);
+    expect(events.some((e) => e.image && e.image.height === undefined)).toBe(true);
   });
 });

@@ -46,9 +46,18 @@ describe.each(['react', 'mjml'])('web version of the seed issue (%s engine)', (e
   });
 
   it('keeps the calendar links of every event and of the week', () => {
-    expect(web.match(/href="https:\/\/calendar\.google\.com\//g)).toHaveLength(5);
-    expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/[a-z0-9-]+\.ics"/g)).toHaveLength(5);
+    // One "Add to calendar" page per event; the headline event keeps its direct Google and .ics links.
+    expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+\.html"/g)).toHaveLength(5);
+    expect(web.match(/href="https:\/\/calendar\.google\.com\//g)).toHaveLength(1);
+    expect(web.match(/href="https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/[a-z0-9-]+\.ics"/g)).toHaveLength(1);
     expect(web).toContain('href="https://news.example.org/issues/2021-03-22/events.ics"');
+    for (const page of web.match(/https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+\.html/g)!) {
+      expect(fs.existsSync(path.join(out, 'e', page.split('/').pop()!))).toBe(true);
+    }
+  });
+
+  it('regression: declares the viewport, so a phone does not lay it out 980 px wide and shrink it', () => {
+    expect(web).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"');
   });
 
   it('leaves the email as it was: its view-in-browser link points at the web version, its unsubscribe link at the subscriber’s', () => {
@@ -76,6 +85,15 @@ describe.each(['react', 'mjml'])('web version of the seed issue (%s engine)', (e
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: screenshotPath(`web-version-${engine}-${width}`), fullPage: true });
+      await page.close();
+    });
+
+    it('regression: on a phone (mobile emulation, which honours the viewport meta) it is laid out at the phone’s width', async () => {
+      const page = await browser.newPage({ viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      await page.goto(`file://${path.join(out, 'web.html')}`);
+      // Without <meta name="viewport"> a phone's browser lays the page out 980 px wide.
+      expect(await page.evaluate<number>('innerWidth')).toBe(375);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       await page.close();
     });
   });

@@ -25,9 +25,15 @@ function sendOnTerminal(dir: string, env: Record<string, string>, answer: string
 }
 
 describe('send on a terminal', () => {
-  it('asks for confirmation with the subject and the audience, then shows a progress bar', async () => {
+  it('asks for confirmation with the subject and the audience, where it goes, how long, and the check warnings, then shows a progress bar', async () => {
     const project = await makeSendProject(12);
     const r = await sendOnTerminal(project.dir, project.env, 'y');
+    const before = r.output.slice(0, r.output.indexOf('[y/N]'));
+    expect(before).toContain('subject:    This week: Solidarity with BAmazon Union!');
+    expect(before).toContain('recipients: 12');
+    expect(before).toContain('via:        outbox/2021-03-22/ (no SMTP_URL in .env)');
+    expect(before).toContain('duration:   about 1 second at 1000/s');
+    expect(before).toMatch(/warnings: {3}\d+ from newsletter check:\r?\n {2}issues\/2021-03-22\.yaml:\d+:\d+ {2}warning/);
     expect(r.output).toContain('Send "This week: Solidarity with BAmazon Union!" to 12 subscribers? [y/N]');
     expect(r.output).toMatch(/sending \|[^|]+\| 12\/12 12 sent, 0 failed, 0 unknown/);
     expect(r.output).toContain('2021-03-22: 12 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');

@@ -60,7 +60,7 @@ describe('preview server over HTTP', () => {
     expect(res.body).toContain('This week: Solidarity with BAmazon Union!');
     expect(res.body).toContain('Rally at Grand Park, one-on-one training, PRO Act planning, DSA 101');
     // The copied March 15 block, found by lint, with its file and line.
-    expect(res.body).toMatch(/issues\/2021-03-22\.yaml:53:/);
+    expect(res.body).toMatch(/issues\/2021-03-22\.yaml:55:/);
     expect(res.body).toContain('is outside the week of March 22');
     expect(res.body).toMatch(/<iframe[^>]*sandbox="allow-popups allow-popups-to-escape-sandbox"/);
     expect(res.body).not.toMatch(/<iframe[^>]*allow-scripts/);
@@ -154,7 +154,7 @@ describe('preview server over HTTP', () => {
     expect(res.body).not.toContain('week_of');
   });
 
-  it.each(['/admin', '/issues', '/issues/2021-03-29', '/issues/2021-03-22.yaml', '/issues/2021-03-22/web.html', '/issues/2021-03-22/email.html/x', '/assets/other.js', '/issues/2021-03-22?engine=bogus', '/outbox/2021-03-22/2.eml', '/outbox/nope/1.eml', '/favicon.ico'])(
+  it.each(['/admin', '/issues', '/issues/2021-03-29', '/issues/2021-03-22.yaml', '/issues/2021-03-22/web.html', '/issues/2021-03-22/email.html/x', '/assets/other.js', '/issues/2021-03-22?engine=bogus', '/outbox/2021-03-22/2.eml', '/outbox/nope/1.eml', '/favicon.ico', '/issues/2021-03-22/images/other.jpg', '/issues/2021-03-22/images/..%2f2021-03-22.yaml', '/issues/nope/images/bamazon-rally.jpg'])(
     'answers 404 to the unknown route %s',
     async (route) => {
       const res = await rawGet(server, route);

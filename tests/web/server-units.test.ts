@@ -56,6 +56,7 @@ describe('routes', () => {
       ['/issues/2021-03-22', '/issues/:slug'],
       ['/issues/2021-03-22/events.ics', '/issues/:slug/events.ics'],
       ['/issues/2021-03-22/events/some-event.ics', '/issues/:slug/events/:id.ics'],
+      ['/issues/2021-03-22/e/1a2b3c4.html', '/issues/:slug/:file'],
       ['/', undefined],
       ['/u/', undefined],
       ['/u/a/b', undefined],
@@ -79,7 +80,7 @@ describe('routes', () => {
   });
 
   it('match nothing when a segment decodes to a path or is badly encoded', () => {
-    for (const url of ['/issues/..%2f..%2fetc/passwd', '/issues/%2e%2e/', '/issues/./', '/issues/a%5cb/', '/issues/a%00b/', '/issues/%E0%A4%A/', '/u/..', '/issues/x/events/..%2fy.ics']) {
+    for (const url of ['/issues/..%2f..%2fetc/passwd', '/issues/%2e%2e/', '/issues/./', '/issues/a%5cb/', '/issues/a%00b/', '/issues/%E0%A4%A/', '/u/..', '/issues/x/events/..%2fy.ics', '/issues/x/images/..%2f..%2fnewsletter.yaml', '/issues/x/images/..', '/issues/x/e/%2e%2e']) {
       expect([url, matchRoute(url)]).toEqual([url, undefined]);
     }
   });

@@ -5,6 +5,7 @@ import { checkAddress, type Address } from '../../src/subscribers/address';
 import { signToken, TEST_TOKEN } from '../../src/unsubscribe/token';
 import { MAX_BODY_BYTES } from '../../src/web/server/body';
 import { startPublicServer, type PublicServer } from '../../src/web/server';
+import { REPO_ROOT } from '../helpers/cli';
 import {
   expectOk,
   NEW_SECRET,
@@ -270,11 +271,23 @@ describe('public server over HTTP', () => {
       expect(fs.existsSync(path.join(project.dir, 'dist', SEED_SLUG))).toBe(false);
     });
 
-    it('serves events.ics and each event .ics linked from the email as text/calendar', async () => {
+    it('serves each event’s "Add to calendar" page linked from the email, and every .ics those pages and the email link', async () => {
       const m = mail.get('dan@example.org')!;
-      const links = [...new Set([...m.html.matchAll(/https:\/\/news\.example\.org\/issues\/2021-03-22\/events[^"]*\.ics/g)].map((x) => x[0]))];
-      expect(links.length).toBeGreaterThan(3);
-      for (const link of [...links, 'https://news.example.org/issues/2021-03-22/events.ics']) {
+      const pages = [...new Set([...m.html.matchAll(/https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]+\.html/g)].map((x) => x[0]))];
+      expect(pages).toHaveLength(5);
+      const ics = new Set([...m.html.matchAll(/https:\/\/news\.example\.org\/issues\/2021-03-22\/events[^"]*\.ics/g)].map((x) => x[0]));
+      for (const link of pages) {
+        const res = await fetch(onServer(server.url, link));
+        expect([link, res.status]).toEqual([link, 200]);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expectSecurityHeaders(res.headers);
+        const html = await res.text();
+        expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+        for (const label of ['Google Calendar', 'Outlook.com', 'Office 365']) expect(html).toContain(`${label}<small>`);
+        for (const x of html.matchAll(/https:\/\/news\.example\.org\/issues\/2021-03-22\/events\/[a-z0-9-]+\.ics/g)) ics.add(x[0]);
+      }
+      expect(ics.size).toBe(6);
+      for (const link of ics) {
         const res = await fetch(onServer(server.url, link));
         expect([link, res.status]).toEqual([link, 200]);
         expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
@@ -283,6 +296,26 @@ describe('public server over HTTP', () => {
         expect(await res.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*\r\nBEGIN:VEVENT\r\n[\s\S]*\r\nEND:VCALENDAR(\r\n)?$/);
       }
     });
+
+    it('serves the flyer the email shows, as its own bytes, loadable from a webmail page on another site', async () => {
+      const m = mail.get('dan@example.org')!;
+      const src = /<img[^>]*src="(https:\/\/news\.example\.org\/issues\/2021-03-22\/images\/[^"]+)"/.exec(m.html)?.[1];
+      expect(src).toBe('https://news.example.org/issues/2021-03-22/images/bamazon-rally.jpg');
+      const res = await fetch(onServer(server.url, src!));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(fs.readFileSync(path.join(REPO_ROOT, 'issues', 'images', 'bamazon-rally.jpg')));
+    });
+
+    it.each(['/issues/2021-03-22/images/other.jpg', '/issues/2021-03-22/images/..%2fweb.html', '/issues/2021-03-22/images/web.html', '/issues/2021-03-22/e/zzzzzzz.html', '/issues/2021-03-22/e/..', '/issues/2021-03-22/e/', '/issues/2021-03-22/images/'])(
+      'answers %s with the 404 page',
+      async (p) => {
+        const res = await rawRequest(server.url, 'GET', p);
+        expect(res.status).toBe(404);
+      },
+    );
 
     it('HEAD of a web version is 200 with its length and no body', async () => {
       const get = await rawRequest(server.url, 'GET', '/issues/2021-03-22/');
@@ -399,6 +432,8 @@ describe('public server over HTTP', () => {
       }
       expect(log).toContainEqual(expect.stringMatching(/ POST \/u\/:token 200 /));
       expect(log).toContainEqual(expect.stringMatching(/ GET \/issues\/:slug\/events\/:id\.ics 200 /));
+      // The event pages and the pictures.
+      expect(log).toContainEqual(expect.stringMatching(/ GET \/issues\/:slug\/:file 200 /));
     });
   });
 });

@@ -55,6 +55,12 @@ export const ALLOWED_FEATURES: readonly AllowedFeature[] = [
   { feature: 'target attribute', reason: 'target="_blank" (React Email links, MJML buttons): Gmail and Yahoo open every link in a new tab anyway' },
   { feature: 'text-decoration-line', reason: "React Email's Button sets text-decoration-line:none beside text-decoration:none, which these clients do support" },
   { feature: 'word-spacing', reason: "MJML's skeleton resets word-spacing:normal on the body; ignoring it changes nothing" },
+  {
+    feature: 'Local anchors',
+    clients: ['gmail.ios', 'outlook.android', 'outlook.ios', 'yahoo.android', 'yahoo.ios'],
+    reason:
+      '"This week at a glance" links each title to its event further down (href="#event-…"); in these apps the link does nothing, and the event is still a short scroll away under its own heading',
+  },
   { feature: 'outline', reason: "MJML's reset style sheet removes image outlines; Outlook for Windows draws none anyway" },
 ];
 

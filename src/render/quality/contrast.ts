@@ -23,3 +23,11 @@ export function darkerPassingShade(hex: string): string {
   }
   return shade;
 }
+
+/** `hex` laid over `base` at `amount` (0–1) opacity: the tints of the featured card. */
+export function mixColors(hex: string, base: string, amount: number): string {
+  const channels = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  const a = channels(hex);
+  const b = channels(base);
+  return `#${a.map((v, i) => Math.round(v * amount + b[i]! * (1 - amount)).toString(16).padStart(2, '0')).join('')}`.toUpperCase();
+}

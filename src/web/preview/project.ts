@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import { calendarDrift } from '../../calendar/drift';
 import { CONFIG_FILE, loadConfig, type Config, type Engine } from '../../config';
+import type { LocalImage } from '../../issue/images';
 import { checkIssueFile, issueSlug } from '../../issue/load';
 import { buildView } from '../../issue/view';
 import { checkRendered } from '../../render/quality';
@@ -128,6 +129,17 @@ export class PreviewProject {
     return withCounts({ ...preview, problems: sortProblems([...preview.problems, ...drift.problems]), comparedWithCalendars: drift.sources });
   }
 
+  /** A picture next to the issue, by its published name (`images/rally.png`), as the email links it. */
+  image(entry: IssueEntry, asset: string): LocalImage | undefined {
+    const config = this.config().config;
+    if (!config) return undefined;
+    try {
+      return [...checkIssueFile(entry.path, config.publication.timezone, entry.file).images?.values() ?? []].find((i) => i.asset === asset);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** An issue file changed: its renders (both engines) are dropped. */
   issueChanged(fileName: string): void {
     const slug = issueSlug(fileName);
@@ -167,7 +179,8 @@ export class PreviewProject {
     const from = config.publication.from;
     if (!loaded.issue || hasErrors(loaded.problems)) return withCounts({ ...base, from, problems: loaded.problems });
 
-    const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()) });
+    // The issue's pictures are served by the preview itself, next to the email (`images/<name>`).
+    const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()), images: loaded.images, assetBase: '' });
     const shown = { ...base, from, subject: view.subject, preheader: view.preheader };
     let rendered;
     try {

@@ -130,6 +130,13 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       if (a === 'preview.css') return send(res, 200, 'text/css; charset=utf-8', STYLE_SHEET);
       return notFound(res);
     }
+    if (head === 'issues' && a !== undefined && b === 'images' && c !== undefined) {
+      // The issue's own pictures, looked up by name among the files its YAML names.
+      const entry = project.findIssue(a);
+      const image = entry && project.image(entry, `images/${c}`);
+      if (!image) return notFound(res);
+      return send(res, 200, image.contentType, image.content);
+    }
     if (head === 'issues' && a !== undefined && c === undefined) {
       const entry = project.findIssue(a);
       const engine = engineParam(url.searchParams.get('engine'), project.defaultEngine());
@@ -247,7 +254,7 @@ function safeTemplatesDir(): string | undefined {
   }
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

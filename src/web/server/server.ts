@@ -297,6 +297,9 @@ function sendIssueFile(res: http.ServerResponse, file: PublishedFile): void {
     headers['content-security-policy'] = WEB_VERSION_CSP;
     return send(res, 200, file.contentType, file.content, headers);
   }
+  // Pictures are shown inside mail clients, webmail pages included: another site's page must be
+  // allowed to load them (same-origin, the default here, would blank them in Outlook.com).
+  if (/^image\//.test(file.contentType)) headers['cross-origin-resource-policy'] = 'cross-origin';
   // The name is a checked slug or asset path segment: nothing in it needs quoting.
   if (/^text\/calendar\b/.test(file.contentType)) headers['content-disposition'] = `attachment; filename="${file.name}"`;
   // An edition's images are shown by mail clients and webmail on other sites.

@@ -102,15 +102,23 @@ export function subscribedPage(style: PageStyle, publication: string, maskedAddr
   );
 }
 
-export function confirmLinkInvalidPage(style: PageStyle, publication: string, expired: boolean): string {
+const INVALID_LINK = {
+  expired: { title: 'This link has expired', text: 'Confirmation links work for 7 days. ' },
+  invalid: { title: 'Page not found', text: 'This link is not valid. Nothing was changed. ' },
+  // The link confirmed a subscription before and the address has left the list since.
+  used: { title: 'This link was already used', text: 'A confirmation link works once. Nothing was changed. ' },
+} as const;
+
+export function confirmLinkInvalidPage(style: PageStyle, publication: string, why: keyof typeof INVALID_LINK): string {
+  const { title, text } = INVALID_LINK[why];
   return page(
     style,
-    expired ? 'This link has expired' : 'Page not found',
+    title,
     <>
       <p className="publication">{publication}</p>
-      <h1>{expired ? 'This link has expired' : 'Page not found'}</h1>
+      <h1>{title}</h1>
       <p>
-        {expired ? 'Confirmation links work for 7 days. ' : 'This link is not valid. Nothing was changed. '}
+        {text}
         <a href="../subscribe">Subscribe again</a>.
       </p>
     </>,

@@ -149,7 +149,7 @@ export function createSignup(deps: SignupDeps): Signup {
     const signup = check.ok ? await store.subscribers.findSignup(check.signupId) : undefined;
     if (!check.ok || !signup) {
       const expired = !check.ok && check.reason === 'expired';
-      return page(expired ? 410 : 404, confirmLinkInvalidPage(style, publication, expired));
+      return page(expired ? 410 : 404, confirmLinkInvalidPage(style, publication, expired ? 'expired' : 'invalid'));
     }
     const masked = maskAddress(signup.email);
     if (req.method !== 'POST') return page(200, confirmSignupPage(style, publication, masked));
@@ -157,7 +157,11 @@ export function createSignup(deps: SignupDeps): Signup {
     const body = await readForm(req);
     if (!body.ok && body.status === 'aborted') return 'aborted';
     const done = await store.subscribers.confirmSignup(signup.id);
-    if (!done) return page(404, confirmLinkInvalidPage(style, publication, false));
+    if (!done) return page(404, confirmLinkInvalidPage(style, publication, 'invalid'));
+    if (done === 'used') {
+      log(`${now.toISOString()} signup ${signup.id}: link used again after leaving the list; nothing changed`);
+      return page(410, confirmLinkInvalidPage(style, publication, 'used'));
+    }
     log(`${now.toISOString()} signup ${signup.id}: confirmed${done.resubscribed ? ' (resubscribed)' : ''}`);
     return page(200, subscribedPage(style, publication, masked));
   }
