@@ -302,8 +302,6 @@ function sendIssueFile(res: http.ServerResponse, file: PublishedFile): void {
   if (/^image\//.test(file.contentType)) headers['cross-origin-resource-policy'] = 'cross-origin';
   // The name is a checked slug or asset path segment: nothing in it needs quoting.
   if (/^text\/calendar\b/.test(file.contentType)) headers['content-disposition'] = `attachment; filename="${file.name}"`;
-  // An edition's images are shown by mail clients and webmail on other sites.
-  if (/^image\//.test(file.contentType)) headers['cross-origin-resource-policy'] = 'cross-origin';
   send(res, 200, file.contentType, file.content, headers);
 }
 
