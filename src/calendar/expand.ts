@@ -1,6 +1,7 @@
-import { timezoneExists, getVtimezoneComponent } from '@touch4it/ical-timezones';
+import { timezoneExists as timezoneExistsTyped, getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ICAL from 'ical.js';
 import { DateTime, IANAZone } from 'luxon';
+import { findIana } from 'windows-iana';
 import { CalendarError } from './errors';
 
 /**
@@ -9,11 +10,14 @@ import { CalendarError } from './errors';
  *
  * What this file decides on top of the library:
  * - a moved instance (an override with RECURRENCE-ID) replaces the instance it names, wherever it
- *   moved to; the original is dropped even when the override lands in another week;
+ *   moved to; the original is dropped even when the override lands in another week; an override
+ *   with RANGE=THISANDFUTURE (which ical.js does not apply) also changes every later instance:
+ *   the same shift in time, its length, and its fields;
  * - EXDATE and RECURRENCE-ID are matched by instant (or by date), so a UTC EXDATE still removes an
  *   instance of a series written with a TZID;
  * - times become wall-clock times in the publication's zone; a TZID the tz database knows is
- *   converted by luxon (full history), any other by the file's own VTIMEZONE; floating times are
+ *   converted by luxon (full history), and so is a Windows zone name (Outlook and Exchange write
+ *   "Pacific Standard Time"), by the CLDR table; any other by the file's own VTIMEZONE; floating times are
  *   read in the calendar's X-WR-TIMEZONE (as Google and Apple do), else the publication's zone;
  * - all-day events (VALUE=DATE) stay dates, with the exclusive DTEND made the last day;
  * - an event belongs to the week when any part of it falls in the week.
@@ -52,6 +56,9 @@ export interface WeekEvents {
   notes: string[];
 }
 
+/** The package's types say Promise; its code returns a boolean at once. */
+const timezoneExists = timezoneExistsTyped as unknown as (zone: string) => boolean;
+
 /** A daily series started decades ago is still only this many steps; beyond it we stop. */
 const MAX_OCCURRENCES = 50_000;
 
@@ -72,8 +79,14 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
   const weekDates = { first: weekStart.toISODate()!, after: weekEnd.toISODate()! };
   const ctx: TimeContext = { zone: opts.zone, calendarZone, root, notes, source: opts.source };
 
+  // Instances whose wall-clock end is two days before the week (more than any zone offset) are
+  // skipped without converting them: a daily series started years ago, or a feed of thousands of
+  // past events, stays cheap.
+  const floor = Date.UTC(weekStart.year, weekStart.month - 1, weekStart.day) - 2 * 86_400_000;
+  const ceiling = Date.UTC(weekEnd.year, weekEnd.month - 1, weekEnd.day) + 2 * 86_400_000;
+
   const vevents = root.getAllSubcomponents('vevent');
-  registerZones(vevents);
+  registerZones(root, vevents);
 
   // A series and its overrides share a UID; overrides carry RECURRENCE-ID.
   const byUid = new Map<string, { masters: ICAL.Component[]; overrides: ICAL.Component[] }>();
@@ -105,36 +118,46 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
     try {
       const [master, ...others] = masters;
       const overridden = new Set(overrides.map((o) => instantKey(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx)));
+      const future = overrides
+        .filter((o) => /^thisandfuture$/i.test(String(o.getFirstProperty('recurrence-id')!.getParameter('range') ?? '')))
+        .map((o) => ({ override: o, from: instantOrder(o.getFirstPropertyValue('recurrence-id') as ICAL.Time, o.getFirstProperty('recurrence-id')!, ctx) }))
+        .sort((a, b) => a.from - b.from);
       for (const o of overrides) {
         const rid = o.getFirstPropertyValue('recurrence-id') as ICAL.Time;
-        const event = new ICAL.Event(o);
+        const event = event_(o);
         keep(toCalendarEvent(o, uid, event.startDate, event.endDate, localDate(rid, o.getFirstProperty('recurrence-id')!, ctx), ctx, master));
       }
-      if (master) expandSeries(master, uid, overridden, false);
+      if (master) expandSeries(master, uid, overridden, false, future);
       // The same UID on several events (some exporters reuse one): each is its own event, told
       // apart by its date.
-      for (const other of others) expandSeries(other, uid, new Set(), true);
+      for (const other of others) expandSeries(other, uid, new Set(), true, []);
     } catch (err) {
       const title = text1(masters[0] ?? overrides[0]!, 'summary') ?? uid;
       notes.push(`${opts.source}: "${cleanText(title)}" could not be read (${(err as Error).message.split('\n')[0]}); it was left out`);
     }
   }
 
-  function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean): void {
-    const event = new ICAL.Event(master);
+  function expandSeries(master: ICAL.Component, uid: string, overridden: Set<string>, dated: boolean, future: { override: ICAL.Component; from: number }[]): void {
+    const event = event_(master);
     const dtstart = master.getFirstProperty('dtstart')!;
     if (!event.isRecurring()) {
+      // Far from the week (by wall-clock time, more than any zone offset): not converted at all.
+      const end = event.endDate ?? event.startDate;
+      const wall = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+      if (wall(end) < floor || wall(event.startDate) > ceiling) return;
       keep(toCalendarEvent(master, uid, event.startDate, event.endDate, dated ? localDate(event.startDate, dtstart, ctx) : undefined, ctx));
       return;
     }
     const excluded = exdateKeys(master, ctx);
-    // Instances whose wall-clock end is two days before the week (more than any zone offset) are
-    // skipped without converting them: a daily series started years ago stays cheap.
-    const floor = Date.UTC(weekStart.year, weekStart.month - 1, weekStart.day) - 2 * 86_400_000;
     const lengthMs = event.duration.toSeconds() * 1000;
     const iterator = event.iterator();
     let count = 0;
-    for (let next = iterator.next(); next; next = iterator.next()) {
+    for (let item: ICAL.Time | ICAL.Period | null = iterator.next(); item; item = iterator.next()) {
+      // RDATE;VALUE=PERIOD gives a start and an end (or a length) of its own.
+      const period = item instanceof ICAL.Period ? item : undefined;
+      let next = period ? period.start : (item as ICAL.Time);
+      // An RDATE in another zone than DTSTART: read in the series' zone, as its TZID is.
+      if (next.zone && event.startDate.zone && !next.isDate && ![event.startDate.zone.tzid, 'UTC', 'floating'].includes(next.zone.tzid)) next = next.convertToZone(event.startDate.zone);
       if (++count > MAX_OCCURRENCES) {
         notes.push(`${opts.source}: "${cleanText(event.summary ?? uid)}" repeats more than ${MAX_OCCURRENCES} times before this week; later instances were not read`);
         break;
@@ -145,13 +168,57 @@ export function eventsInWeek(text: string, opts: WeekOptions): WeekEvents {
       if (start.allDay && start.date >= weekDates.after) break;
       const key = instantKey(next, dtstart, ctx);
       if (overridden.has(key) || excluded.has(key) || (!start.allDay && excluded.has(`day:${start.dt.toISODate()}`))) continue;
+      const instance = start.allDay ? start.date : start.dt.toISODate()!;
+      // The latest THISANDFUTURE override at or before this instance rules it.
+      const order = instantOrder(next, dtstart, ctx);
+      const rule = future.filter((f) => f.from <= order).at(-1)?.override;
+      if (rule) {
+        keep(thisAndFuture(rule, master, uid, next, instance));
+        continue;
+      }
       const end = next.clone();
-      end.addDuration(event.duration);
-      keep(toCalendarEvent(master, uid, next, end, start.allDay ? start.date : start.dt.toISODate()!, ctx));
+      end.addDuration(period ? period.getDuration() : event.duration);
+      keep(toCalendarEvent(master, uid, next, end, instance, ctx));
     }
   }
+
+  /** An instance after a RANGE=THISANDFUTURE override: shifted as the override shifted its own, with its length and fields. */
+  function thisAndFuture(rule: ICAL.Component, master: ICAL.Component, uid: string, next: ICAL.Time, instance: string): CalendarEvent {
+    const changed = event_(rule);
+    const rid = rule.getFirstPropertyValue('recurrence-id') as ICAL.Time;
+    // Shift by wall-clock time in the series' zone: 18:00 → 18:30 stays 18:30 across a change of offset.
+    const shift = wallClock(changed.startDate.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)).subtractDate(wallClock(rid.clone().convertToZone(next.zone ?? ICAL.Timezone.localTimezone)));
+    const start = next.clone();
+    start.addDuration(shift);
+    if (start.isDate !== changed.startDate.isDate) start.isDate = changed.startDate.isDate;
+    const end = start.clone();
+    end.addDuration(changed.duration);
+    const seriesStart = master.getFirstProperty('dtstart')!;
+    return toCalendarEvent(rule, uid, start, end, instance, ctx, master, { start: seriesStart, end: seriesStart });
+  }
+
   out.sort((a, b) => a.start.localeCompare(b.start) || a.title.localeCompare(b.title));
   return { events: out, notes };
+}
+
+/** The same wall-clock fields as UTC, so that subtracting two gives the wall-clock difference. */
+function wallClock(t: ICAL.Time): ICAL.Time {
+  return new ICAL.Time({ year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second, isDate: t.isDate }, ICAL.Timezone.utcTimezone);
+}
+
+/** A number that orders instances: the instant (ms), or midnight UTC of an all-day date. */
+function instantOrder(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): number {
+  const local = toLocal(t, prop, ctx);
+  return local.allDay ? Date.parse(`${local.date}T00:00:00Z`) : local.dt.toMillis();
+}
+
+/**
+ * An ical.js Event for one component. Without `exceptions`, ical.js scans every VEVENT of the
+ * file for each one it makes (quadratic: minutes for a large feed); the overrides are matched
+ * here by UID instead.
+ */
+function event_(component: ICAL.Component): ICAL.Event {
+  return new ICAL.Event(component, { exceptions: [] });
 }
 
 function parseCalendar(text: string, source: string): ICAL.Component {
@@ -176,17 +243,29 @@ function defaultZone(root: ICAL.Component, zone: string): string {
 
 /**
  * TZIDs that the file uses without defining (RFC 5545 requires a VTIMEZONE, but not every
- * exporter writes one): registered from the tz database so that ical.js can compare them with
- * UNTIL and EXDATE. The file's own VTIMEZONEs take precedence (ical.js looks there first).
+ * exporter writes one): added to the file from the tz database, so that ical.js can compare them
+ * with UNTIL and EXDATE, and finds them at once (it searches every component of the file for a
+ * TZID it lacks, each time it reads a time: minutes for a large feed). The file's own VTIMEZONEs
+ * take precedence.
  */
-function registerZones(vevents: ICAL.Component[]): void {
+function registerZones(root: ICAL.Component, vevents: ICAL.Component[]): void {
+  const defined = new Set(root.getAllSubcomponents('vtimezone').map((z) => String(z.getFirstPropertyValue('tzid') ?? '')));
   for (const v of vevents) {
     for (const p of v.getAllProperties()) {
       const tzid = p.getParameter('tzid');
-      if (typeof tzid !== 'string' || ICAL.TimezoneService.has(tzid) || !timezoneExists(tzid)) continue;
-      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${getVtimezoneComponent(tzid)}\r\nEND:VCALENDAR`) as unknown[]);
+      if (typeof tzid !== 'string' || defined.has(tzid)) continue;
+      defined.add(tzid);
+      // A Windows name is added under its own TZID with its IANA zone's rules (the package's
+      // own alias for it can be wrong: it makes "Eastern Standard Time" a fixed UTC-5).
+      const iana = ianaName(tzid) ?? (timezoneExists(tzid) ? tzid : undefined);
+      const vtimezone = iana && timezoneExists(iana) ? getVtimezoneComponent(iana) : undefined;
+      if (!vtimezone) continue;
+      const comp = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${vtimezone.replace(/^TZID:.*$/m, () => `TZID:${tzid}`)}\r\nEND:VCALENDAR`) as unknown[]);
       const vtz = comp.getFirstSubcomponent('vtimezone');
-      if (vtz) ICAL.TimezoneService.register(vtz);
+      if (!vtz) continue;
+      comp.removeSubcomponent(vtz);
+      root.addSubcomponent(vtz);
+      if (!ICAL.TimezoneService.has(tzid)) ICAL.TimezoneService.register(new ICAL.Timezone({ component: vtz, tzid }));
     }
   }
 }
@@ -224,9 +303,21 @@ function toLocal(t: ICAL.Time, prop: ICAL.Property, ctx: TimeContext): Local {
 }
 
 /** "America/New_York", and the Mozilla form "/mozilla.org/20050126_1/America/New_York". */
+const ianaNames = new Map<string, string | undefined>();
 function ianaName(tzid: string): string | undefined {
+  if (!ianaNames.has(tzid)) ianaNames.set(tzid, findIanaName(tzid));
+  return ianaNames.get(tzid);
+}
+
+function findIanaName(tzid: string): string | undefined {
   const candidates = [tzid, tzid.replace(/^\/[^/]+\/[^/]+\//, ''), tzid.replace(/^\//, '')];
-  return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC');
+  return candidates.find((c) => IANAZone.isValidZone(c) && c.includes('/') || c === 'UTC') ?? windowsZone(tzid);
+}
+
+/** "Pacific Standard Time" (a Windows zone name, as Outlook and Exchange write TZID) → America/Los_Angeles. */
+function windowsZone(tzid: string): string | undefined {
+  const iana = findIana(tzid.trim())?.[0];
+  return iana && IANAZone.isValidZone(iana) ? iana : undefined;
 }
 
 /** An instant whose local time the clock also showed an hour earlier (01:30 PST after 01:30 PDT). */
@@ -281,14 +372,16 @@ function toCalendarEvent(
   instance: string | undefined,
   ctx: TimeContext,
   master?: ICAL.Component,
+  /** The properties whose TZID the times are written in, when not the event's own DTSTART/DTEND. */
+  timeProps?: { start: ICAL.Property; end: ICAL.Property },
 ): CalendarEvent {
   // An override may leave out what did not change: take the series' value then.
   const field = (name: string) => {
     const value = text1(v, name) ?? (master ? text1(master, name) : undefined);
     return value === undefined ? undefined : cleanText(value);
   };
-  const startProp = v.getFirstProperty('dtstart')!;
-  const endProp = v.getFirstProperty('dtend') ?? startProp;
+  const startProp = timeProps?.start ?? v.getFirstProperty('dtstart')!;
+  const endProp = timeProps?.end ?? v.getFirstProperty('dtend') ?? startProp;
   let start = toLocal(startTime, startProp, ctx);
   let end = endTime ? toLocal(endTime, endProp, ctx) : undefined;
   // Outlook and Exchange write all-day events as midnight to midnight with this flag.
@@ -324,7 +417,8 @@ function toCalendarEvent(
     description: description?.trim() || undefined,
     descriptionIsHtml: Boolean(html?.trim()) || looksLikeHtml(description ?? ''),
     url: field('url')?.trim() || undefined,
-    conference: field('x-google-conference')?.trim() || undefined,
+    // Google's conference link; Outlook's and Exchange's Teams and Skype links.
+    conference: ['x-google-conference', 'x-microsoft-skypeteamsmeetingurl', 'x-microsoft-onlinemeetingexternallink', 'x-microsoft-onlinemeetingconflink'].map((n) => field(n)?.trim()).find(Boolean),
     cancelled: status === 'CANCELLED',
     private: /^(PRIVATE|CONFIDENTIAL)$/i.test(field('class') ?? ''),
     span: start.allDay ? undefined : { start: start.dt.toMillis(), end: end && !end.allDay && end.dt > start.dt ? end.dt.toMillis() : start.dt.toMillis() },

@@ -48,7 +48,7 @@ function readCalendarFile(source: string, opts: FetchOptions): string {
   }
   if (stat.isDirectory()) throw new CalendarError(`${source} is a folder; give an .ics file`);
   if (stat.size > maxBytes) throw new CalendarError(`${source}: the file is ${mb(stat.size)}, more than the ${mb(maxBytes)} a calendar may be`);
-  return fs.readFileSync(file, 'utf8');
+  return decodeCalendar(fs.readFileSync(file), 'utf-8');
 }
 
 async function fetchCalendar(source: string, opts: FetchOptions): Promise<string> {
@@ -137,7 +137,41 @@ async function readLimited(res: Response, maxBytes: number, source: string, char
     }
     chunks.push(value);
   }
-  return new TextDecoder(charset).decode(Buffer.concat(chunks));
+  return decodeCalendar(Buffer.concat(chunks), charset);
+}
+
+/**
+ * The calendar's bytes as text. RFC 5545 folds lines at 75 octets and says a fold must not split
+ * a multi-byte UTF-8 character, but exporters that count octets do ("日" as E6 | CRLF SP | 97 A5),
+ * and decoding that gives replacement characters. Such a fold (CRLF or a bare LF, then a space or
+ * a tab, inside a character) is removed from the bytes, which the parser would unfold anyway;
+ * every other byte is left as served.
+ */
+export function decodeCalendar(bytes: Buffer, charset = 'utf-8'): string {
+  if (charset !== 'utf-8') return new TextDecoder(charset).decode(bytes);
+  const out = Buffer.allocUnsafe(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const fold = b === 0x0d && bytes[i + 1] === 0x0a ? 2 : b === 0x0a ? 1 : 0;
+    if (fold && (bytes[i + fold] === 0x20 || bytes[i + fold] === 0x09) && insideCharacter(out, n) && (bytes[i + fold + 1]! & 0xc0) === 0x80) {
+      i += fold;
+      continue;
+    }
+    out[n++] = b;
+  }
+  return new TextDecoder('utf-8').decode(out.subarray(0, n));
+}
+
+/** Whether the bytes written so far end in the middle of a UTF-8 character. */
+function insideCharacter(bytes: Buffer, length: number): boolean {
+  for (let back = 1; back <= 3 && back <= length; back++) {
+    const b = bytes[length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead
+    const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return size > back;
+  }
+  return false;
 }
 
 function isCalendarText(text: string): boolean {

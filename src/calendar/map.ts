@@ -18,7 +18,10 @@ export function toIssueEvent(e: CalendarEvent): IssueEvent {
   addLink('Event page', e.url);
 
   const place = mapLocation(e.location);
-  const conference = place.link ? undefined : meetingFromText(e.conference);
+  // The join link: the feed's conference field (Google, Teams), else, for a place such as "Zoom"
+  // or "Microsoft Teams Meeting", the first meeting link in the description (where Outlook and
+  // most organizers paste it).
+  const conference = place.link ? undefined : (meetingFromText(e.conference) ?? (place.online ? meetingFromText(e.description) : undefined));
   if (place.link) addLink(place.link.label, place.link.url);
   if (conference) addLink(`Join on ${conference.platform}`, conference.url);
 
@@ -101,14 +104,24 @@ const PLATFORM_NAMES: Record<string, string> = { zoom: 'Zoom', 'google meet': 'G
  * LOCATION as the editor would write it:
  * - a meeting URL (Zoom, Meet, Teams, Jitsi), alone or after a name → `online:` and a join link;
  * - "Online", "Zoom", "Microsoft Teams Meeting", "Virtual event" → `online:`;
+ * - a map link (Google Maps, Apple Maps, OpenStreetMap) → a place linked to the map, named by the
+ *   link's place or query when it has one;
  * - "Grand Park, 200 N Grand Ave, Los Angeles, CA 90012" → name "Grand Park", address the rest,
  *   split at the first comma when what follows looks like a street address (a house number, or
- *   a postcode further on) and what precedes does not;
+ *   a postcode further on) and what precedes does not; Apple Calendar's "Grand Park\n200 N Grand
+ *   Ave, …" splits at the line break, and Meetup's "Library (4641 E Cesar Chavez Ave, Los Angeles,
+ *   CA)" at the parenthesis;
  * - anything else → the name alone.
  */
 export function mapLocation(raw: string | undefined): MappedLocation {
   const text = raw ? oneLine(raw) : '';
   if (!text) return {};
+  const lines = raw!.split(/\r?\n/).map(oneLine).filter(Boolean);
+  if (lines.length > 1 && !meetingFromText(text) && !/^\d/.test(lines[0]!) && looksLikeStreetAddress(lines.slice(1).join(', '))) {
+    return { location: { name: lines[0]!.replace(/,$/, ''), address: lines.slice(1).join(', ') } };
+  }
+  const map = mapPlace(text);
+  if (map) return { location: map };
   const meeting = meetingFromText(text);
   if (meeting) {
     const rest = oneLine(text.replace(meeting.url, '').replace(/\(\s*\)/g, '').replace(/^[\s,;:|/–.-]+|[\s,;:|/–(.-]+$/g, ''));
@@ -121,6 +134,8 @@ export function mapLocation(raw: string | undefined): MappedLocation {
     // A link that is not a known meeting: an online event with its page as the place's link.
     return { online: 'Online', link: { label: 'Join online', url: text } };
   }
+  const paren = /^([^()]+?)\s*\(([^()]+)\)$/.exec(text);
+  if (paren && !/^\d/.test(paren[1]!) && /\p{L}.*\d|\d.*\p{L}/u.test(paren[2]!) && paren[2]!.length >= 6 && looksLikeStreetAddress(paren[2]!)) return { location: { name: paren[1]!, address: paren[2]! } };
   const comma = text.indexOf(',');
   if (comma > 0) {
     const name = text.slice(0, comma).trim();
@@ -128,6 +143,35 @@ export function mapLocation(raw: string | undefined): MappedLocation {
     if (name && rest && looksLikeStreetAddress(rest) && !/^\d/.test(name)) return { location: { name, address: rest } };
   }
   return { location: { name: text } };
+}
+
+const MAP_HOSTS = /^(www\.)?google\.[a-z.]+$|^maps\.google\.[a-z.]+$|^maps\.app\.goo\.gl$|^goo\.gl$|^maps\.apple\.com$|^(www\.)?openstreetmap\.org$|^osm\.org$/;
+
+/** A map link as LOCATION: a place (not an online event), named from the link where it says. */
+function mapPlace(text: string): IssueEvent['location'] | undefined {
+  if (!/^https?:\/\/\S+$/i.test(text) || !isSafeUrl(text)) return undefined;
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const host = u.hostname.toLowerCase();
+  if (!MAP_HOSTS.test(host)) return undefined;
+  if (/^(www\.)?google\./.test(host) && !u.pathname.startsWith('/maps')) return undefined;
+  if (host === 'goo.gl' && !u.pathname.startsWith('/maps')) return undefined;
+  const fromPath = /\/maps\/(?:place|search)\/([^/@]+)/.exec(u.pathname)?.[1];
+  const named = fromPath ? safeDecode(fromPath.replace(/\+/g, ' ')) : (u.searchParams.get('q') ?? u.searchParams.get('query') ?? u.searchParams.get('address') ?? '');
+  const name = oneLine(named);
+  return { name: name && !/^-?\d+(\.\d+)?,\s*-?\d+(\.\d+)?$/.test(name) ? name : 'Map', url: text };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** "200 N Grand Ave, …", "Suite 4, 12 Main St", "…, CA 90012", "…, SW1A 1AA", "…, 75011 Paris". */
@@ -142,7 +186,9 @@ export function looksLikeStreetAddress(s: string): boolean {
 
 // ---------------------------------------------------------------- description
 
-const turndown = new TurndownService({ headingStyle: 'atx', bulletListMarker: '-', emDelimiter: '*', strongDelimiter: '**', linkStyle: 'inlined' });
+// A line break (<br>, or a line of a plain-text description) is a Markdown hard break: a backslash
+// at the end of the line (trailing spaces, the other form, do not survive editing).
+const turndown = new TurndownService({ headingStyle: 'atx', bulletListMarker: '-', emDelimiter: '*', strongDelimiter: '**', linkStyle: 'inlined', br: '\\' });
 turndown.remove(['script', 'style', 'iframe', 'object', 'embed', 'noscript', 'template', 'head', 'title', 'meta', 'form', 'button', 'select', 'textarea', 'svg', 'canvas', 'video', 'audio']);
 // The issue's Markdown has no headings, images or code blocks: keep their text.
 turndown.addRule('headings-as-bold', { filter: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], replacement: (content) => (content.trim() ? `\n\n**${content.trim()}**\n\n` : '') });
@@ -188,6 +234,10 @@ function plainToHtml(text: string): string {
   const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   return text
     .replace(/\r\n?/g, '\n')
+    // Outlook writes a link as "Click here to join the meeting<https://…>": the address, bare.
+    .replace(/(\S?)<((?:https?:\/\/|mailto:)[^\s<>"]+)>/g, (_m, before: string, url: string) => `${before}${before ? ' ' : ''}${url}`)
+    // Outlook's and Teams' separator lines (a row of underscores) are not text.
+    .replace(/^[ \t]*_{10,}[ \t]*$/gm, '')
     .split(/\n{2,}/)
     .map((para) => `<p>${para.split('\n').map((line) => linkify(line, escapeHtml)).join('<br>')}</p>`)
     .join('');
@@ -205,13 +255,23 @@ function linkify(line: string, escapeHtml: (s: string) => string): string {
 }
 
 function tidy(md: string): string {
-  return md
-    .replace(/\u00a0/g, ' ')
-    .split('\n')
-    .map((l) => l.replace(/[ \t]+$/, '').replace(/^(\s*(?:-|\d+\.))\s{2,}/, '$1 '))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    md
+      .replace(/\u00a0/g, ' ')
+      .split('\n')
+      .map((l) => l.replace(/[ \t]+$/, '').replace(/^(\s*(?:-|\d+\.))\s{2,}/, '$1 '))
+      // A break on a line of its own (<br><br>) is a paragraph break.
+      .map((l) => (/^\s*\\$/.test(l) ? '' : l))
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+      // A break that ends a paragraph would show as a backslash.
+      .replace(/(?<!\\)\\(?=\n\n|$)/g, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+      // After a bare address the backslash would join the link: the two-space form there.
+      .replace(/((?:https?:\/\/|mailto:)[^\s\\)]*)\\\n/g, '$1  \n')
+  );
 }
 
 function oneLine(s: string): string {

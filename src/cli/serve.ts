@@ -7,6 +7,7 @@ import { secretProblems } from '../unsubscribe/secret';
 import { signingKeyProblems } from '../unsubscribe/token';
 import { UserError } from '../util/errors';
 import { DEFAULT_HOST, DEFAULT_PORT, startPublicServer } from '../web/server';
+import { enabledWebhooks } from '../web/server/webhooks';
 import { config, println, type CliContext } from './context';
 
 export function serveCommand(ctx: CliContext): Command {
@@ -39,6 +40,8 @@ export function serveCommand(ctx: CliContext): Command {
         log: (line) => println(ctx.stdout, line),
       });
       println(ctx.stdout, `Serving ${cfg.publication.site_url} on ${server.url} — Ctrl-C to stop`);
+      const webhooks = enabledWebhooks(cfg.bounces);
+      if (webhooks.length) println(ctx.stdout, `Relay webhooks: ${webhooks.map((w) => `${cfg.publication.site_url}/webhooks/${w}`).join(', ')}`);
       await untilStopped();
       await server.close();
       println(ctx.stdout, 'Server stopped.');

@@ -55,7 +55,7 @@ describe('DESCRIPTION', () => {
       name: 'Google HTML: bold, line breaks, links kept',
       html: true,
       source: 'All <b>welcome</b>!<br><br>Agenda: <a href="https://docs.example.org/a?x=1&amp;y=2">doc</a><br>Mail <a href="mailto:info@example.org">us</a>',
-      want: 'All **welcome**!\n\nAgenda: [doc](https://docs.example.org/a?x=1&y=2)\nMail [us](mailto:info@example.org)',
+      want: 'All **welcome**!\n\nAgenda: [doc](https://docs.example.org/a?x=1&y=2)\\\nMail [us](mailto:info@example.org)',
     },
     {
       name: 'lists',
@@ -97,7 +97,7 @@ describe('DESCRIPTION', () => {
       name: 'plain text (RFC 5545): paragraphs, line breaks, Markdown characters escaped',
       html: false,
       source: 'Line *one*\nline_two\n\n# not a heading\n1. not a list',
-      want: 'Line \\*one\\*\nline\\_two\n\n\\# not a heading\n1\\. not a list',
+      want: 'Line \\*one\\*\\\nline\\_two\n\n\\# not a heading\\\n1\\. not a list',
     },
     {
       name: 'plain text: bare links become links; text around them stays text',

@@ -21,8 +21,16 @@ describe('secretProblems', () => {
     ['correct-horse-battery-staple', 'bytes of randomness, under the 32 needed'],
     ['a'.repeat(200), 'has about 0 bytes of randomness'],
     ['abc'.repeat(40), 'bytes of randomness, under the 32 needed'],
-    ['0123456789abcdef0123456789abcdef', 'has about 16 bytes of randomness'], // 16 bytes as hex
+    ['9f86d081884c7d659a2feaa0c55ad015', 'has about 16 bytes of randomness'], // 16 bytes as hex
     [GOOD.slice(0, 32), 'bytes of randomness, under the 32 needed'], // 24 bytes of base64url
+    // regression: long patterns written out again, and the alphabet typed out, were accepted.
+    ['change-me'.repeat(10), 'bytes of randomness, under the 32 needed'],
+    ['0123456789abcdef'.repeat(4), 'bytes of randomness, under the 32 needed'],
+    ['abcdefghijklmnopqrstuvwxyz'.repeat(3), 'bytes of randomness, under the 32 needed'],
+    ['password1234567890'.repeat(3), 'bytes of randomness, under the 32 needed'],
+    ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'bytes of randomness, under the 32 needed'],
+    ['zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA9876543210-_', 'bytes of randomness, under the 32 needed'],
+    [`${GOOD.slice(0, 20)}abcdefghijklmnopqrstuvw`, 'bytes of randomness, under the 32 needed'],
   ])('%j is refused (%s), with the command that makes a good one', (secret, says) => {
     const [problem, ...more] = secretProblems([{ id: 'k1', secret }]);
     expect(more).toEqual([]);

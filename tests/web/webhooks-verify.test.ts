@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { readBounceEnv } from '../../src/bounces/settings';
+import { enabledWebhooks } from '../../src/web/server/webhooks';
 import { isAmazonSnsCertificateUrl, isAmazonSnsUrl, snsStringToSign, verifyBasicAuth, verifyMailgun, verifySendGrid, type SnsMessage } from '../../src/web/server/webhooks-verify';
 
 describe('where an SNS message may send us', () => {
@@ -83,5 +85,19 @@ describe('SendGrid signatures', () => {
     ['garbage key', body, sig, '1616421792', 'AAAA'],
   ])('refuses %s', (_what, b, s, t, k) => {
     expect(verifySendGrid(b, s, t, k)).toBe(false);
+  });
+});
+
+describe('which relay endpoints exist', () => {
+  it('only those whose key is set in .env, in a fixed order', () => {
+    expect(enabledWebhooks(readBounceEnv({}))).toEqual([]);
+    expect(enabledWebhooks(readBounceEnv({ MAILGUN_WEBHOOK_SIGNING_KEY: 'k', SES_SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:t', POSTMARK_WEBHOOK_AUTH: ' ' }))).toEqual(['ses', 'mailgun']);
+  });
+  it.each([
+    [{ POSTMARK_WEBHOOK_AUTH: 'no-colon' }, 'POSTMARK_WEBHOOK_AUTH must be user:password (the credentials in the webhook URL you give Postmark)'],
+    [{ BOUNCE_ADDRESS: 'bounces+x@example.org' }, 'BOUNCE_ADDRESS must be one bare address without "+", like bounces@example.org (got "bounces+x@example.org")'],
+    [{ BOUNCE_ADDRESS: 'Bounces <bounces@example.org>' }, 'BOUNCE_ADDRESS must be one bare address without "+", like bounces@example.org (got "Bounces <bounces@example.org>")'],
+  ])('%j is refused with one line', (env, message) => {
+    expect(() => readBounceEnv(env)).toThrow(message);
   });
 });

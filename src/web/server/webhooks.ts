@@ -49,6 +49,17 @@ interface Answer {
   headers?: Record<string, string>;
 }
 
+/** The relays whose key is set in .env: each has an endpoint, the others do not exist. */
+export function enabledWebhooks(env: Config['bounces']): WebhookProvider[] {
+  const on: Record<WebhookProvider, boolean> = {
+    ses: env.sesTopicArns.length > 0,
+    postmark: Boolean(env.postmarkAuth),
+    mailgun: Boolean(env.mailgunSigningKey),
+    sendgrid: Boolean(env.sendgridPublicKey),
+  };
+  return WEBHOOK_PROVIDERS.filter((p) => on[p]);
+}
+
 export function webhookProvider(pathname: string): WebhookProvider | undefined {
   const m = /^\/webhooks\/([a-z]+)$/.exec(pathname);
   return m && (WEBHOOK_PROVIDERS as readonly string[]).includes(m[1]!) ? (m[1] as WebhookProvider) : undefined;
@@ -61,12 +72,7 @@ export function createWebhooks(opts: WebhookOptions) {
   const subscribeAllowed = opts.snsUrlAllowed ?? isAmazonSnsUrl;
   const certificates = new Map<string, string>();
 
-  const enabled: Record<WebhookProvider, boolean> = {
-    ses: env.sesTopicArns.length > 0,
-    postmark: Boolean(env.postmarkAuth),
-    mailgun: Boolean(env.mailgunSigningKey),
-    sendgrid: Boolean(env.sendgridPublicKey),
-  };
+  const enabled = new Set(enabledWebhooks(env));
 
   async function fetchText(url: string): Promise<string> {
     const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -185,7 +191,7 @@ export function createWebhooks(opts: WebhookOptions) {
   }
 
   return {
-    enabled: (provider: WebhookProvider) => enabled[provider],
+    enabled: (provider: WebhookProvider) => enabled.has(provider),
     /** Answers a POST to /webhooks/<provider> whose body was read whole. */
     async handle(provider: WebhookProvider, req: http.IncomingMessage, body: Buffer): Promise<Answer> {
       switch (provider) {
