@@ -8,8 +8,9 @@ import { loadIssueFile, issueSlug } from '../issue/load';
 import { describeChanges, draftEdition } from '../publish/edition';
 import { runCampaign, type CampaignReport } from '../send/campaign';
 import type { DeliveryCounts, SendRecord } from '../send/ledger';
-import { envelopeSender, personalise } from '../send/message';
-import { createTransport, prepareSend } from '../send/prepare';
+import { envelopeSender, personalise, prepareIssue } from '../send/message';
+import { createTransport } from '../send/prepare';
+import { draftSlug, markDraft } from '../publish/draft';
 import { openStore, type Store } from '../store';
 import { checkAddress } from '../subscribers/address';
 import { secretProblems } from '../unsubscribe/secret';
@@ -73,10 +74,7 @@ async function sendIssue(ctx: CliContext, cfg: Config, file: string, opts: SendO
   if (opts.to !== undefined && (opts.correction || opts.keepEdition)) throw new UserError('--to test-sends the file as it is: it cannot be combined with --correction or --keep-edition', 2);
   const absolute = path.resolve(ctx.cwd, file);
   const now = DateTime.fromJSDate(ctx.now());
-  if (opts.to !== undefined) {
-    const { slug, prepared } = await prepareSend(cfg, absolute, file, opts.engine, now);
-    return testSend(ctx, cfg, slug, prepared, opts.to);
-  }
+  if (opts.to !== undefined) return testSend(ctx, cfg, absolute, file, opts, now);
   // Errors in the file stop here, before the store is opened; so do the skeleton's stand-in texts
   // and example links, which a send to the members must never carry (lint's send-time rule).
   loadIssueFile(absolute, cfg.publication.timezone, file, { sending: true, siteUrl: cfg.publication.site_url });
@@ -327,12 +325,29 @@ async function loadDkimOrStop(cfg: Config): Promise<DkimKey | undefined> {
 }
 
 
-async function testSend(ctx: CliContext, cfg: Config, slug: string, prepared: Awaited<ReturnType<typeof prepareSend>>['prepared'], list: string): Promise<void> {
-  const addresses = list.split(',').map((a) => a.trim()).filter(Boolean);
+/**
+ * `--to`: the issue as it is now, to these addresses only, with [TEST] in the subject. Its web
+ * version and calendars are stored as a draft at an unguessable address that `serve` answers
+ * (src/publish/draft.ts), so every link in the test message works; the unsubscribe link shows the
+ * test-message page. The subscribers' send is untouched.
+ */
+async function testSend(ctx: CliContext, cfg: Config, absolute: string, file: string, opts: SendOptions, now: DateTime): Promise<void> {
+  const addresses = opts.to!.split(',').map((a) => a.trim()).filter(Boolean);
   if (addresses.length === 0) throw new UserError('--to needs at least one address, e.g. --to editor@example.org', 2);
   const checked = addresses.map((a) => ({ raw: a, check: checkAddress(a) }));
   const bad = checked.filter((c) => !c.check.ok);
   if (bad.length) throw new UserError(bad.map((b) => `--to ${b.raw}: ${(b.check as { reason: string }).reason}`).join('\n'), 2);
+
+  const slug = issueSlug(path.basename(absolute));
+  const draft = await draftEdition({ config: cfg, file: absolute, display: file, engine: opts.engine, viewAt: now, stampAt: now, slug: draftSlug(slug) });
+  const prepared = prepareIssue(draft.rendered);
+  const store = await openStore(cfg, { now: ctx.now });
+  try {
+    await store.editions.saveDraft(draft.slug, markDraft(draft.content), ctx.now());
+  } finally {
+    await store.close();
+  }
+  println(ctx.stdout, `draft web version and calendars (for this test; not listed, not indexed): ${draft.view.urls.web}`);
 
   const dkim = await loadDkimOrStop(cfg);
   const transport = createTransport(cfg, `${slug}-test`);

@@ -42,18 +42,21 @@ export interface DraftOptions {
   viewAt: DateTime;
   /** The moment the calendars are stamped with (DTSTAMP, SEQUENCE): now. */
   stampAt: DateTime;
+  /** Where it is published, when not the issue's own slug (a test send's draft, src/publish/draft.ts). */
+  slug?: string;
 }
 
 export async function draftEdition(opts: DraftOptions): Promise<EditionDraft> {
   const { config } = opts;
   const loaded = loadIssueFile(opts.file, config.publication.timezone, opts.display ?? opts.file, { siteUrl: config.publication.site_url });
   const engine = opts.engine ?? config.publication.engine;
-  const view = buildView(loaded.issue, config.publication, { slug: loaded.slug, now: opts.viewAt, images: loaded.images });
+  const slug = opts.slug ?? loaded.slug;
+  const view = buildView(loaded.issue, config.publication, { slug, now: opts.viewAt, images: loaded.images });
   const rendered = await renderIssue(view, engine);
   // The web version, the calendars, each event's "Add to calendar" page and the issue's pictures (src/render/publish.ts).
   const assets: EditionAsset[] = publishedAssets(view, await renderWebHtml(view, engine), loaded.images ?? new Map(), opts.stampAt);
   return {
-    slug: loaded.slug,
+    slug,
     view,
     rendered,
     loaded,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
 
@@ -80,7 +81,24 @@ export class SqliteEditionStore implements EditionStore {
     const rows = this.stmt<[number], EditionRow & { sent_at: string }>(
       `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} ORDER BY s.created_at DESC, s.slug DESC LIMIT ?`,
     ).all(opts.limit ?? -1);
-    return rows.map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
+    return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
+  }
+
+  async saveDraft(slug: string, content: EditionContent, now: Date): Promise<Edition> {
+    if (!isDraftSlug(slug)) throw new Error(`${slug} is not a draft's name`);
+    const id = this.db
+      .transaction(() => {
+        // A send row with no deliveries, finished at once: it only holds the draft edition.
+        const at = now.toISOString();
+        const sendId = Number(
+          this.db
+            .prepare(`INSERT INTO sends (slug, content_hash, subject, state, created_at, started_at, finished_at) VALUES (?, ?, ?, 'finished', ?, ?, ?)`)
+            .run(slug, content.contentHash, content.subject, at, at, at).lastInsertRowid,
+        );
+        return insertEdition(this.db, sendId, content, now);
+      })
+      .immediate();
+    return (await this.byId(id))!;
   }
 }
 

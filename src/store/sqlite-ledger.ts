@@ -17,6 +17,7 @@ import {
   type SendRecord,
   type SendState,
 } from '../send/ledger';
+import { isDraftSlug } from '../publish/draft';
 import { guard } from './sqlite-errors';
 
 interface SendRow {
@@ -378,7 +379,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async listSends(): Promise<(SendRecord & { counts: DeliveryCounts })[]> {
-    const rows = this.stmt<[], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends ORDER BY slug DESC`).all();
+    const rows = this.stmt<[], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends ORDER BY slug DESC`).all().filter((r) => !isDraftSlug(r.slug));
     return Promise.all(rows.map(async (r) => ({ ...toSend(r), counts: await this.counts(r.id) })));
   }
 

@@ -237,6 +237,8 @@ export interface EditionStore {
   asset(editionId: number, path: string): Promise<EditionAsset | undefined>;
   /** The current edition of every issue whose send started, newest send first. */
   published(opts?: { limit?: number }): Promise<PublishedIssue[]>;
+  /** A test send's draft (src/publish/draft.ts): served at its own unguessable slug, never listed. */
+  saveDraft(slug: string, content: EditionContent, now: Date): Promise<Edition>;
 }
 
 /** The whole store; the send ledger joins `subscribers` here. */

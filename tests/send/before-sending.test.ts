@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { startPublicServer, type PublicServer } from '../../src/web/server';
 import { runCli } from '../helpers/cli';
 import { makeSendProject, send } from '../helpers/send-project';
 import { perRecipient, startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
@@ -86,5 +88,47 @@ describe('before and around a send', () => {
     expect(due.stdout).toMatch(/^\S+Z subject: {4}This week: Solidarity with BAmazon Union!$/m);
     expect(due.stdout).toMatch(/^\S+Z via: {8}outbox\/2021-03-22\/ \(no SMTP_URL in \.env\)$/m);
     expect(due.stdout).toContain('2 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
+  });
+});
+
+describe('test sends whose links work', () => {
+  it('regression: the links of a test send (web version, .ics files) are answered by serve from a draft, marked and not indexed; the draft is never listed', async () => {
+    const server = await startSmtpServer();
+    const project = await makeSendProject(2, { smtpUrl: server.url() });
+    let web: PublicServer | undefined;
+    try {
+      const r = await runCli(['send', 'issues/2021-03-22.yaml', '--to', 'editor@example.org'], { cwd: project.dir, env: project.env });
+      expect(r.code).toBe(0);
+      const draftUrl = /^draft web version and calendars \(for this test; not listed, not indexed\): (https:\/\/news\.example\.org\/issues\/2021-03-22\.draft-[A-Za-z0-9_-]{22}\/)$/m.exec(r.stdout)?.[1];
+      expect(draftUrl).toBeDefined();
+      const raw = server.received[0]!.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      // Every link of the message to the site points into the draft (the unsubscribe link stays the test page).
+      const links = [...new Set([...raw.matchAll(/https:\/\/news\.example\.org\/issues\/[^\s"<>)]+/g)].map((m) => m[0]))];
+      expect(links.length).toBeGreaterThanOrEqual(3);
+      expect(links.some((l) => l.endsWith('.ics'))).toBe(true);
+      for (const link of links) expect(link.startsWith(draftUrl!)).toBe(true);
+      expect(raw).toContain('https://news.example.org/u/test-send');
+
+      web = await startPublicServer({ config: loadConfig(project.dir, project.env), port: 0, rateLimit: { burst: 1000, perSecond: 100 } });
+      for (const link of links) {
+        const res = await fetch(link.replace('https://news.example.org', web.url));
+        expect([link, res.status]).toEqual([link, 200]);
+        expect(res.headers.get('x-robots-tag')).toBe('noindex, nofollow');
+        const body = await res.text();
+        if (link.endsWith('/')) {
+          expect(body).toContain('<meta name="robots" content="noindex, nofollow">');
+          expect(body).toContain('Draft: the web version of a test send, not published.');
+        } else if (/^text\/calendar/.test(res.headers.get('content-type') ?? '')) expect(body).toContain('BEGIN:VCALENDAR');
+      }
+      // Not in the archive, the feed, or status; the real send is untouched.
+      expect(await (await fetch(`${web.url}/issues/`)).text()).not.toContain('draft-');
+      expect(await (await fetch(`${web.url}/feed.xml`)).text()).not.toContain('draft-');
+      expect((await runCli(['status'], { cwd: project.dir, env: project.env })).stdout).toContain('no sends yet');
+      // A guessed draft address is simply not found.
+      expect((await fetch(`${web.url}/issues/2021-03-22.draft-AAAAAAAAAAAAAAAAAAAAAA/`)).status).toBe(404);
+    } finally {
+      await web?.close();
+      await server.close();
+    }
   });
 });

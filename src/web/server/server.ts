@@ -5,6 +5,7 @@ import { checkAddress } from '../../subscribers/address';
 import { maskAddress } from '../../unsubscribe/mask';
 import { TEST_TOKEN, verifyToken } from '../../unsubscribe/token';
 import { declaredTooLarge, readForm } from './body';
+import { isDraftSlug } from '../../publish/draft';
 import { PublishedIssues, type PublishedFile } from './issues';
 import { confirmPage, errorPage, ONE_CLICK_FIELD, ONE_CLICK_VALUE, pageStyle, RESUBSCRIBE_FIELD, RESUBSCRIBE_VALUE, resubscribedPage, testMessagePage, unsubscribedPage } from './pages';
 import { PublicArchive } from './archive';
@@ -174,6 +175,8 @@ export async function startPublicServer(opts: PublicServerOptions): Promise<Publ
     }
     const file = await issues.read(route.slug, route.path);
     if (!file) return notFound(req, res);
+    // A test send's draft: reachable by its link only, never indexed.
+    if (isDraftSlug(route.slug)) res.setHeader('x-robots-tag', 'noindex, nofollow');
     return sendIssueFile(res, file);
   }
 
