@@ -247,6 +247,26 @@ describe('newsletter check on the command line', () => {
     if (command === 'send') expect(r.stdout).toMatch(/dry run/i);
   });
 
+  // Regression: the skeleton's placeholders passed check, and cron would have mailed them to everyone.
+  it('send and send --due refuse placeholders, and send nothing', async () => {
+    const project = await makeSendProject(2);
+    const fs = require('node:fs');
+    const yaml = fs.readFileSync(`${project.dir}/newsletter.yaml`, 'utf8');
+    fs.writeFileSync(`${project.dir}/newsletter.yaml`, yaml.replace(/^site_url: .*$/m, 'site_url: https://news.chapter.org'));
+    fs.writeFileSync(`${project.dir}/issues/2021-03-22.yaml`, `${HEAD}${EVENT}        links: [ { label: RSVP, url: "https://example.org/rsvp" } ]\n`);
+    const r = await runCli(['send', '2021-03-22', '--yes'], { cwd: project.dir, env: project.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('issues/2021-03-22.yaml:9:38  error  sections[0].events[0] ("A").links[0].url: links to example.org, an example address; it would be sent as it is (put the real link here)');
+    expect(fs.existsSync(`${project.dir}/outbox/2021-03-22`)).toBe(false);
+
+    fs.writeFileSync(`${project.dir}/issues/2021-03-22.yaml`, `${HEAD}send_at: 2021-03-22T07:00\n${EVENT.replace('title: A', 'title: "The headline event"')}`);
+    const due = await runCli(['send', '--due', '--yes'], { cwd: project.dir, env: project.env, now: new Date('2021-03-22T14:05:00Z') });
+    expect(due.code).toBe(1);
+    expect(due.stderr).toContain('issues/2021-03-22.yaml has errors, so it is not sent');
+    expect(due.stderr).toContain('issues/2021-03-22.yaml:8:16  error  sections[0].events[0].title: still has the skeleton\'s text "The headline event"; it would be sent as it is (write the real text)');
+    expect(fs.existsSync(`${project.dir}/outbox/2021-03-22`)).toBe(false);
+  });
+
   it('exits 2 on a usage error', async () => {
     const r = await runCli(['check'], { cwd: makeProject() });
     expect(r.code).toBe(2);
