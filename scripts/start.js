@@ -25,6 +25,8 @@ const ISSUE = 'issues/2021-03-22.yaml';
 fs.mkdirSync(path.join(demo, 'issues'), { recursive: true });
 fs.copyFileSync(path.join(root, 'newsletter.yaml'), path.join(demo, 'newsletter.yaml'));
 fs.copyFileSync(path.join(root, ISSUE), path.join(demo, ISSUE));
+// The seed's pictures, which it names relative to itself.
+if (fs.existsSync(path.join(root, 'issues', 'images'))) fs.cpSync(path.join(root, 'issues', 'images'), path.join(demo, 'issues', 'images'), { recursive: true });
 fs.copyFileSync(path.join(root, 'examples', 'subscribers.csv'), path.join(demo, 'subscribers.csv'));
 
 // Only what a process needs to run; nothing that configures the newsletter.

@@ -228,10 +228,18 @@ function parseCalendar(text: string, source: string): ICAL.Component {
   } catch (err) {
     throw new CalendarError(`${source}: not a valid iCalendar file (${(err as Error).message.split('\n')[0]})`);
   }
-  // A file may hold several VCALENDARs; ical.js then returns an array.
-  const first = Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal[0] : jcal;
-  const root = new ICAL.Component(first as unknown[]);
+  // A file may hold several VCALENDARs (feeds joined end to end); ical.js then returns an array,
+  // and the events and zones of all of them are read, as one calendar.
+  const all = (Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal : [jcal]).map((j) => new ICAL.Component(j as unknown[]));
+  const root = all[0]!;
   if (root.name !== 'vcalendar') throw new CalendarError(`${source}: not an iCalendar feed (it has no VCALENDAR)`);
+  for (const other of all.slice(1)) {
+    if (other.name !== 'vcalendar') continue;
+    for (const c of [...other.getAllSubcomponents()]) {
+      other.removeSubcomponent(c);
+      root.addSubcomponent(c);
+    }
+  }
   return root;
 }
 

@@ -48,7 +48,7 @@ function describeFile(name: string, result: BuildResult): string {
   if (fixed[name]) return fixed[name];
   const ics = /^events[\\/](.+)\.ics$/.exec(name)?.[1];
   const page = /^e[\\/](.+)\.html$/.exec(name)?.[1];
-  const event = events.find((e) => e.id === (ics ?? page));
+  const event = events.find((e) => (ics ? e.id === ics : page !== undefined && e.calendar.page.endsWith(`/e/${page}.html`)));
   if (event) return ics ? `calendar entry: ${event.title}` : `"Add to calendar" page: ${event.title}, for ${event.calendar.page}`;
   if (/^images[\\/]/.test(name)) return `picture, for ${result.view.urls.web}${name.replace(/\\/g, '/')}`;
   return '';

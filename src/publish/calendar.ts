@@ -34,7 +34,13 @@ export function subscribedCalendar(name: string, calendars: readonly IssueCalend
   const zones = new Map<string, ICAL.Component>();
   const events = new Map<string, { event: ICAL.Component; sequence: number }>();
   for (const cal of calendars) {
-    const root = new ICAL.Component(ICAL.parse(cal.ics) as unknown[]);
+    let root: ICAL.Component;
+    try {
+      root = new ICAL.Component(ICAL.parse(cal.ics) as unknown[]);
+    } catch {
+      // One unreadable file (a hand-edited store) must not take every other issue's events down.
+      continue;
+    }
     for (const vtz of root.getAllSubcomponents('vtimezone')) {
       const tzid = String(vtz.getFirstPropertyValue('tzid'));
       if (!zones.has(tzid)) zones.set(tzid, vtz);

@@ -102,13 +102,14 @@ export function detectFormat(header: string[]): Format {
     };
   }
   if (has('nationbuilder_id') || has('email_opt_in')) {
-    const columns = ['email1_is_bad', 'email_opt_in'].filter(has);
+    const columns = ['email1_is_bad', 'do_not_contact', 'email_opt_in'].filter(has);
     return {
       id: 'nationbuilder',
       title: 'NationBuilder people export',
       statusColumns: columns,
       label: (cell) => {
         if (truthy(cell('email1_is_bad'))) return 'email1_is_bad';
+        if (truthy(cell('do_not_contact'))) return 'do_not_contact';
         const optIn = cell('email_opt_in');
         if (optIn === undefined) return 'email_opt_in missing';
         if (truthy(optIn)) return 'email_opt_in=true';
@@ -116,7 +117,7 @@ export function detectFormat(header: string[]): Format {
         return `email_opt_in=${squash(optIn) || EMPTY_LABEL}`;
       },
       // Not opted in is not on the list: a suppression, so a later import cannot add them either.
-      known: { email1_is_bad: 'bounced', 'email_opt_in=true': 'active', 'email_opt_in=false': 'unsubscribed' },
+      known: { email1_is_bad: 'bounced', do_not_contact: 'unsubscribed', 'email_opt_in=true': 'active', 'email_opt_in=false': 'unsubscribed' },
     };
   }
   // CRM exports (Salesforce, HubSpot, EveryAction, …) say "not on the list" in a column of its

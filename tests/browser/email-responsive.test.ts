@@ -168,6 +168,28 @@ describe.each(ENGINES)('the %s engine in Chromium', (engine) => {
     });
   });
 
+  it.each([320, 390])('each event’s "Add to calendar" page reads at %i px: no sideways scrolling, the four calendars offered', async (width) => {
+    const { view, assets } = rendered['long-words']!;
+    const pages = assets.filter((a) => a.path.startsWith('e/'));
+    expect(pages).toHaveLength(2);
+    const seedPages = rendered.seed!.assets.filter((a) => a.path.startsWith('e/'));
+    for (const [i, page] of [...pages, ...seedPages].entries()) {
+      const tab = await browser.newPage({ viewport: { width, height: 800 }, isMobile: true, hasTouch: true });
+      try {
+        await serveAssets(tab, view.urls.web, assets);
+        await tab.setContent(page.body.toString('utf8'), { waitUntil: 'load' });
+        expect(await tab.evaluate('innerWidth')).toBe(width);
+        expect(await tab.evaluate('document.scrollingElement.scrollWidth')).toBeLessThanOrEqual(width);
+        for (const label of ['Google Calendar', 'Outlook.com', 'Office 365', 'Apple Calendar, Outlook on the desktop (.ics)']) {
+          expect(await tab.getByRole('link', { name: new RegExp(`^${label.replace(/[().]/g, '\\$&')}`) }).isVisible()).toBe(true);
+        }
+        if (i === pages.length && engine === 'react') await tab.screenshot({ path: screenshotPath(`event-page-${width}`), fullPage: true });
+      } finally {
+        await tab.close();
+      }
+    }
+  });
+
   it('publishes the pictures the pages show: the seed’s flyer, the every-field issue’s banner and clinic flyer', () => {
     expect(rendered.seed!.assets.map((a) => a.path)).toContain('images/bamazon-rally.jpg');
     expect(rendered['every-field']!.assets.map((a) => a.path)).toEqual(expect.arrayContaining(['images/spring-banner.png', 'images/tenant-clinic.png']));

@@ -5,6 +5,7 @@ import { launchChromium, screenshotPath } from '../helpers/browser';
 import { makeProject, runCli } from '../helpers/cli';
 import { startPreviewServer, type PreviewServer } from '../../src/web/preview/server';
 import { eventually } from '../helpers/process';
+import { makeSendProject, send } from '../helpers/send-project';
 
 /** The editor's view: the preview in real Chromium, files changed on disk as an editor saves them. */
 
@@ -106,7 +107,8 @@ describe('preview in Chromium', () => {
     await error.first().waitFor({ timeout: RELOAD_WAIT_MS });
     expect(await error.first().textContent()).toBe('issues/2021-03-22.yaml:5:10 error week_of: is not a real calendar date (check the month and day)');
     expect(await page.locator('#email-area [role=alert]').textContent()).toContain('This issue has errors.');
-    expect(await page.locator('iframe#email').count()).toBe(0);
+    // The last email that rendered stays, dimmed, below the alert.
+    await page.locator('#email-area .frame.stale iframe#email').waitFor({ timeout: RELOAD_WAIT_MS });
     await page.screenshot({ path: screenshotPath('preview-yaml-error'), fullPage: false });
 
     fs.writeFileSync(file, original);
@@ -152,3 +154,41 @@ describe('preview in Chromium', () => {
   });
 });
 
+
+describe('preview in Chromium: send state and the last good rendering', () => {
+  let server: PreviewServer;
+  let browser: Browser;
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows that the issue was sent, and keeps the last good email dimmed above the errors when the YAML breaks', async () => {
+    const project = await makeSendProject(3);
+    expect((await send(project)).code).toBe(0);
+    server = await startPreviewServer({ root: project.dir, port: 0, env: project.env, now: () => new Date('2021-03-25T12:00:00Z') });
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${server.url}/issues/2021-03-22`);
+    const state = page.locator('#inbox .send-state');
+    await expect(state.textContent()).resolves.toMatch(/^Sent on \w+day, \w+ \d+, \d{4}, \d+:\d\d [AP]M P[SD]T, to 3 subscribers$/);
+    await expect(page.locator('#issues .badge').first().textContent()).resolves.toBe('sent');
+    await page.frameLocator('iframe#email').getByText('DSA 101', { exact: true }).first().waitFor();
+    await page.screenshot({ path: screenshotPath('preview-sent'), fullPage: false });
+
+    const file = path.join(project.dir, SEED);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('week_of: 2021-03-22', 'week_of: 2021-02-30'));
+    await page.locator('#checks li.error').first().waitFor({ timeout: RELOAD_WAIT_MS });
+    await page.locator('#email-area .frame.stale').waitFor({ timeout: RELOAD_WAIT_MS });
+    expect(await page.locator('#email-area [role=alert]').textContent()).toContain('Below, dimmed, is the last version that worked');
+    // The alert comes before the dimmed email, and the email is still the one that worked.
+    const alertBox = (await page.locator('#email-area [role=alert]').boundingBox())!;
+    const frameBox = (await page.locator('#email-area .frame.stale').boundingBox())!;
+    expect(alertBox.y).toBeLessThan(frameBox.y);
+    const opacity = await page.locator('#email-area .frame.stale').evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).opacity);
+    expect(Number(opacity)).toBeLessThan(0.6);
+    await page.frameLocator('iframe#email').getByText('DSA 101', { exact: true }).first().waitFor();
+    await expect(state.textContent()).resolves.toMatch(/^Sent on /);
+    await page.screenshot({ path: screenshotPath('preview-last-good-dimmed'), fullPage: false });
+  });
+});

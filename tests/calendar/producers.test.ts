@@ -146,6 +146,13 @@ describe('recurrence rules and times beyond the first fixtures', () => {
     expect(at('2021-11-15')).toEqual([['2021-11-15T18:30', '2021-11-15T19:30', 'New Hall', '2021-11-15']]);
   });
 
+  it('a file of several VCALENDARs (feeds joined end to end) gives the events of all (regression: only the first)', () => {
+    const cal = (uid: string, when: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nSUMMARY:${uid}\r\nDTSTART:${when}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const text = cal('one@test', '20211102T020000Z') + fixture('icloud.ics') + cal('three@test', '20211103T020000Z');
+    const titles = eventsInWeek(text, { source: 'joined.ics', zone: LA, week: '2021-11-01' }).events.map((e) => e.title);
+    expect(titles).toEqual(['Tabling', 'one@test', 'three@test', 'Tabling', 'Election Night Watch Party', 'Deadline: ballots']);
+  });
+
   it('RDATE;VALUE=PERIOD is an instance with its own length (regression: it was dropped)', () => {
     expect(brief(week('outlook-no-vtimezone.ics', '2021-11-01').events)).toContainEqual(['Period rdate', '2021-11-03T10:00', '2021-11-03T12:00', 'ok']);
   });

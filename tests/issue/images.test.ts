@@ -149,6 +149,7 @@ describe('newsletter build publishes the pictures next to the issue', () => {
     const dir = makeProject();
     const result = await runCli(['build', 'issues/2021-03-22.yaml'], { cwd: dir });
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/dist\/2021-03-22\/e\/[a-z0-9]{7}\.html +"Add to calendar" page: DSA 101, for https:\/\/news\.example\.org\/issues\/2021-03-22\/e\/[a-z0-9]{7}\.html\n/);
     expect(result.stdout).toMatch(/dist\/2021-03-22\/images\/bamazon-rally\.jpg +picture, for https:\/\/news\.example\.org\/issues\/2021-03-22\/images\/bamazon-rally\.jpg/);
     expect(fs.readFileSync(path.join(dir, 'dist', '2021-03-22', 'images', 'bamazon-rally.jpg'))).toEqual(fs.readFileSync(path.join(REPO_ROOT, 'issues', 'images', 'bamazon-rally.jpg')));
   });

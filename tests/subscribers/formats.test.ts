@@ -9,7 +9,7 @@ const AN = ['first_name', 'last_name', 'email', 'zip_code', 'can2_subscription_s
 const MC_SUBSCRIBED = ['Email Address', 'First Name', 'Last Name', 'MEMBER_RATING', 'OPTIN_TIME', 'LEID', 'EUID', 'NOTES'];
 const MC_UNSUBSCRIBED = [...MC_SUBSCRIBED, 'UNSUB_TIME', 'UNSUB_CAMPAIGN_TITLE', 'UNSUB_REASON'];
 const MC_CLEANED = [...MC_SUBSCRIBED, 'CLEAN_TIME', 'CLEAN_CAMPAIGN_TITLE'];
-const NB = ['nationbuilder_id', 'first_name', 'last_name', 'email', 'email_opt_in', 'email1_is_bad'];
+const NB = ['nationbuilder_id', 'first_name', 'last_name', 'email', 'email_opt_in', 'email1_is_bad', 'do_not_contact'];
 const GENERIC = ['email', 'name', 'status'];
 
 describe('detectFormat', () => {
@@ -51,6 +51,16 @@ describe('readRow', () => {
     [NB, { email: 'a@x.org', email_opt_in: 'false', email1_is_bad: 'false' }, { kind: 'suppress', address: 'a@x.org', reason: 'unsubscribed' }],
     [NB, { email: 'a@x.org', email_opt_in: 'true', email1_is_bad: 'true' }, { kind: 'suppress', address: 'a@x.org', reason: 'bounced' }],
     [NB, { email: 'a@x.org', email_opt_in: '' }, { kind: 'unknown', label: 'email_opt_in=(empty)' }],
+    // regression: "do not contact" was ignored when the person was still opted in.
+    [NB, { email: 'a@x.org', email_opt_in: 'true', email1_is_bad: 'false', do_not_contact: 'true' }, { kind: 'suppress', address: 'a@x.org', reason: 'unsubscribed' }],
+    [NB, { email: 'a@x.org', email_opt_in: 'true', email1_is_bad: 'false', do_not_contact: 'false' }, { kind: 'active', address: 'a@x.org', name: null }],
+    // regression: a CRM's opt-out flag in an otherwise generic list.
+    [['Email', 'Email Opt Out', 'Status'], { Email: 'a@x.org', 'Email Opt Out': '1', Status: 'active' }, { kind: 'suppress', address: 'a@x.org', reason: 'unsubscribed' }],
+    [['Email', 'Email Opt Out', 'Status'], { Email: 'a@x.org', 'Email Opt Out': '0', Status: 'bounced' }, { kind: 'suppress', address: 'a@x.org', reason: 'bounced' }],
+    [['Email', 'Email Opt Out'], { Email: 'a@x.org', 'Email Opt Out': 'FALSE' }, { kind: 'active', address: 'a@x.org', name: null }],
+    [['Email', 'Do Not Email'], { Email: 'a@x.org', 'Do Not Email': 'sometimes' }, { kind: 'unknown', label: 'do not email=sometimes' }],
+    [['Email', 'Unsubscribe Date'], { Email: 'a@x.org', 'Unsubscribe Date': '2021-03-01' }, { kind: 'suppress', address: 'a@x.org', reason: 'unsubscribed' }],
+    [['E-mail 1 - Value'], { 'E-mail 1 - Value': 'a@x.org ::: b@y.org' }, { kind: 'active', address: 'a@x.org', name: null }],
     // Generic, and listmonk's words.
     [GENERIC, { email: 'a@x.org', status: '' }, { kind: 'active', address: 'a@x.org', name: null }],
     [GENERIC, { email: 'a@x.org', status: 'Enabled' }, { kind: 'active', address: 'a@x.org', name: null }],

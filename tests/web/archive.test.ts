@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import ical, { type VEvent } from 'node-ical';
+import { openStore } from '../../src/store';
 import { startPublicServer, type PublicServer } from '../../src/web/server';
+import { testEdition } from '../helpers/edition';
 import { runCli } from '../helpers/cli';
 import { spawnCli, waitFor } from '../helpers/process';
 import { issueYaml } from '../schedule/helpers';
@@ -126,6 +128,26 @@ describe('archive, feed and calendar', () => {
     expect(html).toContain('12:00 pm');
     expect(html).toContain('href="webcal://news.example.org/calendar.ics"');
     expect(html).toContain('href="https://news.example.org/calendar.ics"');
+  });
+
+  it('any other file an edition holds (an image, a page) is served under its path, with its type; nothing outside it', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const store = await openStore(project.config());
+    try {
+      const assets = [...testEdition().assets, { path: 'images/rally.png', contentType: 'image/png', body: png }, { path: 'events/rally.html', contentType: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><p>Rally</p>') }];
+      await store.ledger.beginSend({ slug: '2021-01-04', edition: testEdition({ assets }), now: new Date('2021-01-04T15:00:00Z') });
+    } finally {
+      await store.close();
+    }
+    const image = await rawRequest(server.url, 'GET', '/issues/2021-01-04/images/rally.png');
+    expect([image.status, image.headers['content-type'], image.headers['cross-origin-resource-policy']]).toEqual([200, 'image/png', 'cross-origin']);
+    expect(image.headers['content-disposition']).toBeUndefined();
+    const pageRes = await rawRequest(server.url, 'GET', '/issues/2021-01-04/events/rally.html');
+    expect([pageRes.status, pageRes.headers['content-type'], pageRes.body]).toEqual([200, 'text/html; charset=utf-8', '<!doctype html><p>Rally</p>']);
+    expect(pageRes.headers['content-security-policy']).toContain("default-src 'none'");
+    for (const p of ['/issues/2021-01-04/images/other.png', '/issues/2021-01-04/images/', '/issues/2021-01-04/images/..%2f..%2fweb.html', '/issues/2021-01-04/.%2e/web.html']) {
+      expect([p, (await rawRequest(server.url, 'GET', p)).status]).toEqual([p, 404]);
+    }
   });
 
   it('serve started in a folder holding only newsletter.yaml (DATABASE_PATH pointing at the store) answers every route', async () => {

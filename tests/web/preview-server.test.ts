@@ -7,8 +7,9 @@ import { buildView } from '../../src/issue/view';
 import { loadIssueFile } from '../../src/issue/load';
 import { loadConfig } from '../../src/config';
 import { UserError } from '../../src/util/errors';
-import { startPreviewServer, type PreviewServer } from '../../src/web/preview/server';
+import { hostAllowed, startPreviewServer, type PreviewServer } from '../../src/web/preview/server';
 import { eventually } from '../helpers/process';
+import { makeSendProject, send } from '../helpers/send-project';
 
 /** A raw GET: the path goes on the wire exactly as written (fetch would normalise `..`). */
 function rawGet(server: PreviewServer, pathOnWire: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -317,3 +318,85 @@ function escapeForHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+
+// Regression: with --host 0.0.0.0 (or any non-loopback address) the Host check was skipped.
+describe('the preview answers only to its own names, whatever --host is (DNS rebinding)', () => {
+  const table: [string, string, boolean][] = [
+    ['127.0.0.1', '127.0.0.1:3000', true],
+    ['127.0.0.1', 'localhost:3000', true],
+    ['127.0.0.1', 'attacker.example:3000', false],
+    ['0.0.0.0', '192.168.1.20:3000', true],
+    ['0.0.0.0', '[fe80::1]:3000', true],
+    ['0.0.0.0', 'localhost:3000', true],
+    ['0.0.0.0', 'attacker.example:3000', false],
+    ['0.0.0.0', '127.0.0.1.nip.io:3000', false],
+    ['192.168.1.20', '192.168.1.20:3000', true],
+    ['192.168.1.20', 'rebind.attacker.example', false],
+    ['preview.lan', 'preview.lan:3000', true],
+    ['preview.lan', 'PREVIEW.LAN', true],
+    ['preview.lan', 'other.lan:3000', false],
+    ['::', '[::1]:3000', true],
+    ['::', 'evil.example', false],
+    ['0.0.0.0', '', false],
+  ];
+  it.each(table)('--host %s, Host: %s → allowed %s', (host, header, allowed) => {
+    expect(hostAllowed(header || undefined, host)).toBe(allowed);
+  });
+});
+
+describe('preview outbox never follows symbolic links', () => {
+  it('lists and serves neither a linked message nor a linked folder', async () => {
+    const dir = makeProject();
+    const outside = fs.mkdtempSync(path.join(path.dirname(dir), 'outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.eml'), `From: a@b.c\r\nTo: d@e.f\r\nSubject: ${SECRET}\r\n\r\n${SECRET}\r\n`);
+    fs.mkdirSync(path.join(dir, 'outbox', '2021-03-22'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'secret.eml'), path.join(dir, 'outbox', '2021-03-22', '1.eml'));
+    fs.symlinkSync(outside, path.join(dir, 'outbox', 'linked'));
+    const server = await startPreviewServer({ root: dir, port: 0, now: () => new Date('2021-03-21T12:00:00Z') });
+    try {
+      for (const p of ['/outbox/2021-03-22/1.eml', '/outbox/2021-03-22/1.eml/email.html', '/outbox/linked/secret.eml']) {
+        const res = await rawGet(server, p);
+        expect([p, res.status]).toEqual([p, 404]);
+        expect(res.body).not.toContain(SECRET);
+      }
+      expect((await rawGet(server, '/issues/2021-03-22')).body).not.toContain('1.eml');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('preview send state and the last good rendering', () => {
+  it('says when an issue was sent and to how many (never "ok"), and when one is due', async () => {
+    const project = await makeSendProject(3);
+    expect((await send(project)).code).toBe(0);
+    fs.writeFileSync(path.join(project.dir, 'issues', '2021-03-29.yaml'), fs.readFileSync(path.join(project.dir, SEED), 'utf8').replace('week_of: 2021-03-22', 'week_of: 2021-03-29').replace('send_at: 2021-03-22T07:00', 'send_at: 2021-03-29T07:00'));
+    const server = await startPreviewServer({ root: project.dir, port: 0, env: project.env, now: () => new Date('2021-03-25T12:00:00Z') });
+    try {
+      const sent = await rawGet(server, '/issues/2021-03-22');
+      expect(sent.body).toMatch(/<div class="send-state sent" role="status">Sent on \w+day, \w+ \d+, \d{4}, \d+:\d\d [AP]M P[SD]T, to 3 subscribers<\/div>/);
+      expect(sent.body).toMatch(/2021-03-22<\/a> <span class="badge send sent" title="Sent on [^"]+">sent<\/span>/);
+      const due = await rawGet(server, '/issues/2021-03-29');
+      expect(due.body).toContain('<div class="send-state scheduled" role="status">Due at Monday, March 29, 2021, 7:00 AM PDT (send_at); not sent yet</div>');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps serving the last email that rendered while the file has errors', async () => {
+    const dir = makeProject();
+    const server = await startPreviewServer({ root: dir, port: 0, now: () => new Date('2021-03-21T12:00:00Z') });
+    try {
+      const good = await rawGet(server, '/issues/2021-03-22/email.html');
+      expect(good.body).toContain('Pass the PRO Act Planning Meeting');
+      const file = path.join(dir, SEED);
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('week_of: 2021-03-22', 'week_of: 2021-02-30'));
+      await eventually(() => rawGet(server, '/issues/2021-03-22'), (page) => expect(page.body).toContain('class="frame stale"'));
+      const page = await rawGet(server, '/issues/2021-03-22');
+      expect(page.body).toContain('Below, dimmed, is the last version that worked');
+      expect((await rawGet(server, '/issues/2021-03-22/email.html')).body).toContain('Pass the PRO Act Planning Meeting');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -66,10 +66,17 @@ export const CLIENT_SCRIPT = String.raw`(() => {
         const newFrame = fresh.querySelector('iframe');
         if (oldFrame && newFrame) {
           // Same frame, maybe a new email: only a new URL (it carries the email's hash) reloads it.
+          // The frame stays in place (moving it would reload it); what is around it follows: the
+          // dimmed "last version that worked" look and the alert above it when the file breaks.
           oldFrame.dataset.src = newFrame.dataset.src;
+          oldFrame.title = newFrame.title;
+          if (oldFrame.parentElement && newFrame.parentElement) oldFrame.parentElement.className = newFrame.parentElement.className;
           const oldText = old.querySelector('#text');
           const newText = fresh.querySelector('#text');
-          if (oldText && newText) oldText.textContent = newText.textContent;
+          if (oldText && newText) { oldText.textContent = newText.textContent; oldText.className = newText.className; }
+          for (const a of old.querySelectorAll('[role=alert]')) a.remove();
+          const alert = fresh.querySelector('[role=alert]');
+          if (alert) old.prepend(document.importNode(alert, true));
         } else if (old.innerHTML !== fresh.innerHTML) {
           old.replaceWith(document.importNode(fresh, true));
         }
@@ -113,6 +120,10 @@ ul.issues a[aria-current], ul.outbox a[aria-current] { font-weight: 700; color: 
 ul.issues li:has(a[aria-current]), ul.outbox li:has(a[aria-current]) { background: #fff; box-shadow: 0 0 0 1px var(--line); }
 .badge { font-size: 11.5px; border-radius: 10px; padding: 1px 8px; white-space: nowrap; border: 1px solid currentColor; }
 .badge.error { color: var(--err); } .badge.warning { color: var(--warn); } .badge.ok { color: var(--ok); }
+.badge.send { color: #1f4fa3; background: #e8effb; } .badge.send.stopped { color: var(--warn); background: none; }
+.send-state { margin: 0 0 8px; padding: 6px 10px; border-radius: 6px; font-weight: 600; background: #e8effb; color: #1f4fa3; }
+.send-state.due, .send-state.stopped { background: #fff4e5; color: #8a4b00; }
+.email .frame.stale, .email .text.stale { opacity: 0.45; filter: grayscale(0.7); }
 .muted { color: var(--muted); }
 main { min-width: 0; }
 main.single { padding: 20px; }

@@ -29,9 +29,13 @@ export interface OutboxMessage {
   text?: string;
 }
 
-/** The issues that have an outbox folder. */
+/**
+ * The issues that have an outbox folder. Symbolic links are never followed, in outbox/ or as
+ * outbox/ itself: the preview shows what sends wrote, not whatever a link points at.
+ */
 export function outboxSlugs(root: string): string[] {
   try {
+    if (!fs.lstatSync(path.join(root, OUTBOX_DIR)).isDirectory()) return [];
     return fs.readdirSync(path.join(root, OUTBOX_DIR), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch {
     return [];
@@ -64,10 +68,16 @@ export async function readOutboxMessage(root: string, slug: string, name: string
   const listed = names.find((n) => n === name && n.toLowerCase().endsWith('.eml'));
   if (!listed) return undefined;
   let raw: Buffer;
+  let fd: number | undefined;
   try {
-    raw = fs.readFileSync(path.join(root, OUTBOX_DIR, slug, listed));
+    // O_NOFOLLOW: a symbolic link named 1.eml (even one swapped in after the listing) is not read.
+    fd = fs.openSync(path.join(root, OUTBOX_DIR, slug, listed), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    raw = fs.readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   const mail = await simpleParser(raw);
   const addresses = (a: typeof mail.to): string => (a === undefined ? '' : Array.isArray(a) ? a.map((x) => x.text).join(', ') : a.text);

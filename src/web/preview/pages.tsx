@@ -3,7 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import type { Engine } from '../../config';
 import type { Problem } from '../../util/problems';
 import type { OutboxListing, OutboxMessage } from './outbox';
-import type { IssueEntry, IssuePreview } from './project';
+import type { IssueEntry, IssuePreview, SendState } from './project';
 
 /**
  * The preview's pages, rendered with React on the server: every value (titles, subjects, file
@@ -18,6 +18,8 @@ export interface IssueListItem {
   entry: IssueEntry;
   errors: number;
   warnings: number;
+  /** From the store: sent, sending, stopped, or due at its send_at. */
+  send?: SendState;
 }
 
 export function issueHref(slug: string, engine?: Engine): string {
@@ -73,12 +75,12 @@ function IssueList({ items, current, engine }: { items: IssueListItem[]; current
         </p>
       ) : (
         <ul className="issues">
-          {items.map(({ entry, errors, warnings }) => (
+          {items.map(({ entry, errors, warnings, send }) => (
             <li key={entry.slug}>
               <a href={issueHref(entry.slug, engine)} aria-current={entry.slug === current ? 'page' : undefined}>
                 {entry.slug}
               </a>{' '}
-              <Status errors={errors} warnings={warnings} />
+              <Status errors={errors} warnings={warnings} send={send} />
             </li>
           ))}
         </ul>
@@ -87,7 +89,15 @@ function IssueList({ items, current, engine }: { items: IssueListItem[]; current
   );
 }
 
-function Status({ errors, warnings }: { errors: number; warnings: number }) {
+function Status({ errors, warnings, send }: { errors: number; warnings: number; send?: SendState }) {
+  // What went out matters more than what the file says now: a sent issue is never "ok".
+  if (send && (send.kind === 'sent' || send.kind === 'sending' || send.kind === 'stopped')) {
+    return (
+      <span className={`badge send ${send.kind}`} title={send.text}>
+        {send.kind}
+      </span>
+    );
+  }
   if (errors) return <span className="badge error">{plural(errors, 'error')}</span>;
   if (warnings) return <span className="badge warning">{plural(warnings, 'warning')}</span>;
   return <span className="badge ok">ok</span>;
@@ -205,7 +215,22 @@ function CalendarCompare({ preview }: { preview: IssuePreview }) {
 
 function EmailArea({ preview }: { preview: IssuePreview }) {
   let content: ReactNode;
-  if (preview.html !== undefined) {
+  if (preview.html === undefined && preview.lastGood && !preview.renderError) {
+    const href = emailHref({ ...preview, version: preview.lastGood.version });
+    content = (
+      <>
+        <div className="message error" role="alert">
+          <strong>This issue has errors.</strong> Below, dimmed, is the last version that worked; fix the errors (listed above) and it comes back as soon as the file is saved.
+        </div>
+        <div className="frame stale" aria-label="The last version that worked">
+          <iframe id="email" title="The email (last version that worked)" src={href} data-src={href} sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" />
+        </div>
+        <pre id="text" className="text stale">
+          {preview.lastGood.text}
+        </pre>
+      </>
+    );
+  } else if (preview.html !== undefined) {
     content = (
       <>
         <div className="frame">
@@ -236,9 +261,14 @@ function EmailArea({ preview }: { preview: IssuePreview }) {
   );
 }
 
-function Inbox({ preview }: { preview: IssuePreview }) {
+function Inbox({ preview, sendState }: { preview: IssuePreview; sendState?: SendState }) {
   return (
     <section id="inbox" data-live="" className="inbox" aria-label="As the inbox shows it">
+      {sendState ? (
+        <div className={`send-state ${sendState.kind}`} role="status">
+          {sendState.text}
+        </div>
+      ) : null}
       <div className="from">{preview.from ?? '—'}</div>
       <div className="subject">{preview.subject ?? '(no subject: the issue has errors)'}</div>
       <div className="preheader">{preview.preheader ?? (preview.subject ? '(no preheader: the inbox shows the first words of the email)' : '')}</div>
@@ -249,7 +279,7 @@ function Inbox({ preview }: { preview: IssuePreview }) {
   );
 }
 
-export function issuePage(o: { name?: string; items: IssueListItem[]; preview: IssuePreview; outbox?: OutboxListing }): string {
+export function issuePage(o: { name?: string; items: IssueListItem[]; preview: IssuePreview; outbox?: OutboxListing; sendState?: SendState }): string {
   const { preview } = o;
   return page(
     `${preview.subject ?? preview.slug} — preview`,
@@ -261,7 +291,7 @@ export function issuePage(o: { name?: string; items: IssueListItem[]; preview: I
           <OutboxList listing={o.outbox} />
         </nav>
         <main>
-          <Inbox preview={preview} />
+          <Inbox preview={preview} sendState={o.sendState} />
           <Checks problems={preview.problems} />
           <CalendarCompare preview={preview} />
           <Toolbar engine={preview.engine} slug={preview.slug} />

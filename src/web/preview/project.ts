@@ -6,6 +6,9 @@ import { calendarDrift } from '../../calendar/drift';
 import { CONFIG_FILE, loadConfig, type Config, type Engine } from '../../config';
 import type { LocalImage } from '../../issue/images';
 import { checkIssueFile, issueSlug } from '../../issue/load';
+import { toDateTime } from '../../issue/time';
+import { readSendAt } from '../../schedule/schedule';
+import { openStore } from '../../store';
 import { buildView } from '../../issue/view';
 import { checkRendered } from '../../render/quality';
 import { prepareIssue } from '../../send/message';
@@ -50,6 +53,18 @@ export interface IssuePreview {
   renderError?: string;
   /** Set when the page asked for the calendar comparison: the calendars read (empty: none named). */
   comparedWithCalendars?: string[];
+  /**
+   * When the file has errors now: the last email that rendered from it (this engine, since the
+   * preview started), shown dimmed above the errors so the editor keeps their place.
+   */
+  lastGood?: { html: string; text: string; version: string };
+}
+
+/** Where an issue stands with the members, from the store (never from the file alone). */
+export interface SendState {
+  kind: 'sent' | 'sending' | 'stopped' | 'due' | 'scheduled';
+  /** "Sent on Monday, March 22, 2021, 7:19 AM PDT, to 12 subscribers" */
+  text: string;
 }
 
 type ConfigResult = { config: Config; problems: Problem[] } | { config?: undefined; problems: Problem[] };
@@ -57,6 +72,7 @@ type ConfigResult = { config: Config; problems: Problem[] } | { config?: undefin
 export class PreviewProject {
   private configResult?: ConfigResult;
   private readonly renders = new Map<string, Promise<IssuePreview>>();
+  private readonly lastGood = new Map<string, NonNullable<IssuePreview['lastGood']>>();
 
   constructor(
     readonly root: string,
@@ -177,7 +193,8 @@ export class PreviewProject {
       throw err;
     }
     const from = config.publication.from;
-    if (!loaded.issue || hasErrors(loaded.problems)) return withCounts({ ...base, from, problems: loaded.problems });
+    const key = `${entry.slug}\n${engine}`;
+    if (!loaded.issue || hasErrors(loaded.problems)) return withCounts({ ...base, from, problems: loaded.problems, lastGood: this.lastGood.get(key) });
 
     // The issue's pictures are served by the preview itself, next to the email (`images/<name>`).
     const view = buildView(loaded.issue, config.publication, { slug: entry.slug, now: DateTime.fromJSDate(this.opts.now()), images: loaded.images, assetBase: '' });
@@ -194,13 +211,59 @@ export class PreviewProject {
     const values = { unsubscribeUrl: `${config.publication.site_url}/u/sample` };
     const html = prepared.html(values);
     const text = prepared.text(values);
+    const version = crypto.createHash('sha256').update(html).update('\0').update(text).digest('base64url').slice(0, 16);
+    this.lastGood.set(key, { html, text, version });
     return withCounts({
       ...shown,
       problems: [...loaded.problems, ...checkRendered(rendered, entry.file)],
       html,
       text,
-      version: crypto.createHash('sha256').update(html).update('\0').update(text).digest('base64url').slice(0, 16),
+      version,
     });
+  }
+
+  /**
+   * The issue's send state, read from the store on each request (a send in another process moves
+   * it on): sent (when, to how many), sending or stopped, or due at its send_at. Undefined when
+   * nothing was sent and the file has no usable send_at. The store is never created here.
+   */
+  async sendState(entry: IssueEntry): Promise<SendState | undefined> {
+    const config = this.config().config;
+    if (!config) return undefined;
+    const zone = config.publication.timezone;
+    const when = (d: DateTime) => d.setZone(zone).toFormat('cccc, LLLL d, yyyy, h:mm a ZZZZ');
+    if (fs.existsSync(config.env.databasePath)) {
+      const store = await openStore(config, { now: this.opts.now });
+      try {
+        const send = await store.ledger.findSend(entry.slug);
+        if (send) {
+          const c = await store.ledger.counts(send.id);
+          const all = c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
+          const to = `${c.sent.toLocaleString('en-US')} subscriber${c.sent === 1 ? '' : 's'}`;
+          if (send.finishedAt) {
+            const failed = c.failed + c.unknown ? ` (${c.failed} failed, ${c.unknown} unknown)` : '';
+            return { kind: 'sent', text: `Sent on ${when(DateTime.fromISO(send.finishedAt, { zone: 'utc' }))}, to ${to}${failed}` };
+          }
+          const holder = await store.ledger.leaseHolder(send.id);
+          if (holder && holder.until.getTime() > this.opts.now().getTime()) return { kind: 'sending', text: `Sending: ${c.sent} of ${all} sent so far` };
+          return { kind: 'stopped', text: `Send stopped after ${c.sent} of ${all}: \`newsletter send ${entry.file}\` resumes it` };
+        }
+      } finally {
+        await store.close();
+      }
+    }
+    let found;
+    try {
+      found = readSendAt(fs.readFileSync(entry.path, 'utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!found?.ok) return undefined;
+    const sendAt = toDateTime(found.value, zone);
+    if (!sendAt.isValid) return undefined;
+    return sendAt.toMillis() > this.opts.now().getTime()
+      ? { kind: 'scheduled', text: `Due at ${when(sendAt)} (send_at); not sent yet` }
+      : { kind: 'due', text: `Due since ${when(sendAt)} (send_at); not sent yet` };
   }
 }
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { Engine } from '../../config';
 import { CLIENT_SCRIPT, STYLE_SHEET } from './assets';
 import { asDarkMode, withLinksInNewTab } from './email-document';
@@ -146,11 +147,14 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
         if (url.searchParams.get('feeds') === '1') preview = await project.withCalendarDrift(entry, preview);
         const items = await issueItems();
         const outbox = listOutbox(opts.root, entry.slug);
-        return sendPage(res, 200, issuePage({ name: project.config().config?.publication.name, items, preview, outbox }));
+        const sendState = items.find((i) => i.entry.slug === entry.slug)?.send;
+        return sendPage(res, 200, issuePage({ name: project.config().config?.publication.name, items, preview, outbox, sendState }));
       }
       if (b === 'email.html') {
-        if (preview.html === undefined) return sendEmail(res, 200, emailUnavailable(preview.renderError ?? 'This issue has errors; the check panel lists them.'), url);
-        return sendEmail(res, 200, preview.html, url);
+        // With errors, the last email that rendered is still shown (dimmed by the page).
+        const html = preview.html ?? preview.lastGood?.html;
+        if (html === undefined) return sendEmail(res, 200, emailUnavailable(preview.renderError ?? 'This issue has errors; the check panel lists them.'), url);
+        return sendEmail(res, 200, html, url);
       }
       if (b === 'email.txt') {
         if (preview.text === undefined) return send(res, 409, 'text/plain; charset=utf-8', 'This issue cannot be rendered; see its checks.\n');
@@ -176,7 +180,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     return Promise.all(
       project.issues().map(async (entry) => {
         const p = await project.preview(entry, engine);
-        return { entry, errors: p.errors, warnings: p.warnings };
+        return { entry, errors: p.errors, warnings: p.warnings, send: await project.sendState(entry) };
       }),
     );
   }
@@ -237,13 +241,16 @@ function engineParam(value: string | null, fallback: Engine): Engine | undefined
 
 /**
  * A page on a web site can make the browser send requests here through a DNS name that points at
- * 127.0.0.1 (DNS rebinding); such requests carry that name, not a loopback one, and are refused.
+ * this machine (DNS rebinding); such requests carry that name in Host, and are refused. Whatever
+ * --host is, the preview answers only to an IP address, localhost, or the name given as --host:
+ * a rebinding attack needs a name of the attacker's, and has none of these.
  */
-function hostAllowed(header: string | undefined, host: string): boolean {
-  if (!LOOPBACK_HOSTS.has(host)) return true;
+export function hostAllowed(header: string | undefined, host: string): boolean {
   if (!header) return false;
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!;
-  return LOOPBACK_HOSTS.has(name.toLowerCase());
+  const name = (header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!).toLowerCase();
+  if (LOOPBACK_HOSTS.has(host)) return LOOPBACK_HOSTS.has(name);
+  if (name === host.toLowerCase() || name === `[${host.toLowerCase()}]` || name === 'localhost') return true;
+  return net.isIP(name.replace(/^\[|\]$/g, '')) !== 0;
 }
 
 function safeTemplatesDir(): string | undefined {
