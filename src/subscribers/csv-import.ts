@@ -364,8 +364,15 @@ function csvError(err: unknown, display: string, delimiter: Delimiter, nextRecor
   const e = err as CsvError & { lines?: number };
   const d = JSON.stringify(delimiter);
   // csv-parse reports these at the end of the file (or of the size limit), far from the cause.
-  if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') {
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
     return new UserError(`${display}:${nextRecordLine}: not valid CSV (delimiter ${d}): a quoted field that starts on or after this line is never closed; nothing was imported`);
+  }
+  // Past the size limit, the parser cannot tell a quote never closed from a closed field that is
+  // merely huge: say both, rather than calling a closed quote "never closed".
+  if (e.code === 'CSV_MAX_RECORD_SIZE') {
+    return new UserError(
+      `${display}:${nextRecordLine}: a row starting on or after this line is longer than ${MAX_RECORD_BYTES / 1024} KB, far more than a subscriber's: a field that long, or a quoted field that is never closed; nothing was imported`,
+    );
   }
   const line = typeof e.lines === 'number' ? `:${e.lines}` : '';
   return new UserError(`${display}${line}: not valid CSV (delimiter ${d}): ${e.message}; nothing was imported`);

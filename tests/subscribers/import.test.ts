@@ -247,6 +247,8 @@ describe('subscribers import', () => {
       ['header-only.csv', 'email,name\r\n', 'has a header line but no subscriber rows; nothing to import'],
       ['unclosed.csv', 'email,name\nben@x.org,Ben\n"cleo@x.org,Cleo\ndan@x.org,Dan\n', 'unclosed.csv:3: not valid CSV (delimiter ","): a quoted field that starts on or after this line is never closed; nothing was imported'],
       ['bad-quote.csv', 'email,name\nben@x.org,"Ben" Smith\n', 'bad-quote.csv:2: not valid CSV'],
+      // Regression: a closed quoted field over the row limit was reported as "never closed".
+      ['long-field.csv', `email,name,notes\nben@x.org,Ben,"${'x'.repeat(70 * 1024)}"\ncleo@x.org,Cleo,ok\n`, "long-field.csv:2: a row starting on or after this line is longer than 64 KB, far more than a subscriber's: a field that long, or a quoted field that is never closed; nothing was imported"],
     ])('%s', async (name, content, message) => {
       const { p, before } = await withExistingList();
       p.write(name, content);
