@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { UserError } from '../util/errors';
 import { LeaseLost, type ClaimedDelivery, type Ledger, type Outcome } from './ledger';
 import { afterOutcome, checkCaps, initialPace, nextSlot, type Caps, type PaceState } from './pace';
@@ -74,6 +75,8 @@ export type RunnerResult =
 export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> {
   const now = opts.now ?? (() => new Date());
   const halt = new AbortController();
+  // Every delivery waiting for a connection or its slot listens to it: as many as the window.
+  setMaxListeners(0, halt.signal);
   const onAbort = () => halt.abort();
   opts.signal.addEventListener('abort', onAbort, { once: true });
   if (opts.signal.aborted) halt.abort();
