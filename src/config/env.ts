@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { IssueError } from '../util/errors';
 import { sortProblems, type Problem } from '../util/problems';
+import { bounceEnvKeys, toBounceEnv, type BounceEnv } from '../bounces/settings';
 
 /** Settings that are secrets or machine-specific: read from .env (and the environment), never from YAML. */
 export interface EnvSettings {
@@ -15,6 +16,8 @@ export interface EnvSettings {
   unsubscribeMailto?: string;
   /** All three DKIM settings, or none (a partial set is refused). The key is read and checked by loadDkim before a send. */
   dkim?: { domainName: string; keySelector: string; privateKeyPath: string };
+  /** Bounce processing: BOUNCE_ADDRESS (VERP), BOUNCE_IMAP_URL, the relays' webhook secrets. */
+  bounces: BounceEnv;
 }
 
 /** Used only when UNSUBSCRIBE_SECRET is unset, which is refused for real (SMTP) sends. */
@@ -69,6 +72,7 @@ export const EnvSchema = z
     DKIM_DOMAIN: optional(z.string().regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, { error: 'must be the domain of the From address, like example.org' })),
     DKIM_SELECTOR: optional(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,62}))*$/, { error: 'must be a DNS label like news (the record is news._domainkey.<domain>)' })),
     DKIM_PRIVATE_KEY_PATH: optional(z.string()),
+    ...bounceEnvKeys(optional),
   })
   .superRefine((env, ctx) => {
     // DKIM is all or nothing: two of three would silently send unsigned mail.
@@ -106,6 +110,7 @@ export function readEnv(root: string, env: Record<string, string | undefined>, o
       e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_PATH
         ? { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKeyPath: path.resolve(root, e.DKIM_PRIVATE_KEY_PATH) }
         : undefined,
+    bounces: toBounceEnv(e),
   };
 }
 

@@ -4,7 +4,7 @@ import dotenv from 'dotenv';
 import { IssueError, UserError } from '../util/errors';
 import { formatPath, type Problem } from '../util/problems';
 import { parseYamlFile, validateYaml } from '../util/yaml-file';
-import { readBounceEnv, type BounceEnv } from '../bounces/settings';
+import type { BounceEnv } from '../bounces/settings';
 import { envLines, readEnv, type EnvSettings } from './env';
 import { PublicationSchema, type Publication } from './schema';
 
@@ -38,7 +38,8 @@ export function loadConfig(root: string, env: Record<string, string | undefined>
   const fromEnv = definedOnly(env);
   for (const key of Object.keys(fromEnv)) delete origins[key];
   const merged = { ...fromFile, ...fromEnv };
-  return { root, publication, env: readEnv(root, merged, origins), bounces: readBounceEnv(merged), warnings };
+  const settings = readEnv(root, merged, origins);
+  return { root, publication, env: settings, bounces: settings.bounces, warnings };
 }
 
 export function loadPublication(root: string): Publication {

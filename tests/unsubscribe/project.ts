@@ -70,6 +70,10 @@ export async function sentProject(opts: SentProjectOptions = {}): Promise<SentPr
     setSiteUrl: (url) => {
       const file = path.join(dir, 'newsletter.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^site_url: \S+/m, `site_url: ${url}`));
+      // With a real site_url, the seed's example.org stand-in links are refused at send (they
+      // are only tolerated while the settings are the demo's own); give them a real-looking host.
+      const seed = path.join(dir, SEED);
+      fs.writeFileSync(seed, fs.readFileSync(seed, 'utf8').replaceAll('https://example.org/', 'https://chapter.invalid/'));
     },
   };
   await expectOk(cli('subscribers', 'import', 'subscribers.csv'));

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
-import { readBounceEnv } from '../../src/bounces/settings';
+import { readEnv } from '../../src/config/env';
+
+/** The bounce settings as the one .env schema reads them. */
+const readBounceEnv = (env: Record<string, string>) => readEnv('/project', env, { POSTMARK_WEBHOOK_AUTH: { file: '.env', line: 7 }, BOUNCE_ADDRESS: { file: '.env', line: 3 } }).bounces;
 import { enabledWebhooks } from '../../src/web/server/webhooks';
 import { isAmazonSnsCertificateUrl, isAmazonSnsUrl, snsStringToSign, verifyBasicAuth, verifyMailgun, verifySendGrid, type SnsMessage } from '../../src/web/server/webhooks-verify';
 
@@ -94,10 +97,11 @@ describe('which relay endpoints exist', () => {
     expect(enabledWebhooks(readBounceEnv({ MAILGUN_WEBHOOK_SIGNING_KEY: 'k', SES_SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:t', POSTMARK_WEBHOOK_AUTH: ' ' }))).toEqual(['ses', 'mailgun']);
   });
   it.each([
-    [{ POSTMARK_WEBHOOK_AUTH: 'no-colon' }, 'POSTMARK_WEBHOOK_AUTH must be user:password (the credentials in the webhook URL you give Postmark)'],
-    [{ BOUNCE_ADDRESS: 'bounces+x@example.org' }, 'BOUNCE_ADDRESS must be one bare address without "+", like bounces@example.org (got "bounces+x@example.org")'],
-    [{ BOUNCE_ADDRESS: 'Bounces <bounces@example.org>' }, 'BOUNCE_ADDRESS must be one bare address without "+", like bounces@example.org (got "Bounces <bounces@example.org>")'],
-  ])('%j is refused with one line', (env, message) => {
+    [{ POSTMARK_WEBHOOK_AUTH: 'no-colon' }, '.env:7:1  error  POSTMARK_WEBHOOK_AUTH: must be user:password (the credentials in the webhook URL you give Postmark)'],
+    [{ BOUNCE_ADDRESS: 'bounces+x@example.org' }, '.env:3:1  error  BOUNCE_ADDRESS: must be one bare address without "+", like bounces@example.org'],
+    [{ BOUNCE_ADDRESS: 'Bounces <bounces@example.org>' }, '.env:3:1  error  BOUNCE_ADDRESS: must be one bare address without "+", like bounces@example.org'],
+    [{ BOUNCE_IMAP_URL: 'imap.example.org' }, 'BOUNCE_IMAP_URL: must look like imaps://user:password@imap.example.org/INBOX'],
+  ])('%j is refused with one line: the .env schema\'s file:line  key: message', (env, message) => {
     expect(() => readBounceEnv(env)).toThrow(message);
   });
 });
