@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
+import { prepared } from './sqlite-statements';
 
 interface EditionRow {
   id: number;
@@ -36,17 +37,10 @@ const CURRENT = 'e.number = (SELECT max(number) FROM editions WHERE send_id = e.
  * point at are always written together.
  */
 export class SqliteEditionStore implements EditionStore {
-  private readonly statements = new Map<string, Statement>();
-
   constructor(private readonly db: Database) {}
 
   private stmt<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s as unknown as Statement<P, R>;
+    return prepared<P, R>(this, this.db, sql);
   }
 
   async byId(id: number): Promise<Edition | undefined> {

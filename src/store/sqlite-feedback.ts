@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { decide, REPORTABLE_STATES, type DeliveryFeedback, type SoftBouncePolicy } from '../bounces/feedback';
 import type { DeliveryRef, FeedbackCounts, FeedbackItem, FeedbackStore, ItemOutcome } from '../bounces/store';
+import { prepared } from './sqlite-statements';
 
 const iso = (d: Date) => d.toISOString();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,17 +24,10 @@ const reportable = REPORTABLE_STATES.map((s) => `'${s}'`).join(', ');
  * decide() and FEEDBACK_TRANSITIONS, with a compare-and-set on the value it was read with.
  */
 export class SqliteFeedbackStore implements FeedbackStore {
-  private readonly statements = new Map<string, Statement>();
-
   constructor(private readonly db: Database) {}
 
   private stmt<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s as unknown as Statement<P, R>;
+    return prepared<P, R>(this, this.db, sql);
   }
 
   async delivery(id: number): Promise<DeliveryRef | undefined> {

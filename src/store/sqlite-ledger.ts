@@ -19,6 +19,7 @@ import {
 } from '../send/ledger';
 import { isDraftSlug } from '../publish/draft';
 import { guard } from './sqlite-errors';
+import { prepared } from './sqlite-statements';
 
 interface SendRow {
   id: number;
@@ -39,20 +40,13 @@ const iso = (d: Date) => d.toISOString();
  * the row really was in the state the caller believed. Claims commit before any message is sent.
  */
 export class SqliteLedger implements Ledger {
-  private readonly statements = new Map<string, Statement>();
-
   constructor(
     private readonly db: Database,
     private readonly editions: SqliteEditionStore,
   ) {}
 
   private stmt<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P, R> {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s as unknown as Statement<P, R>;
+    return prepared<P, R>(this, this.db, sql);
   }
 
   /** The one place a single delivery's state changes. */

@@ -19,6 +19,7 @@ import type {
   SuppressionReason,
   SuppressResult,
 } from './types';
+import { prepared } from './sqlite-statements';
 
 /** Rows fetched per query when listing: lists are paged by address so none is held whole. */
 const LIST_PAGE_SIZE = 500;
@@ -47,16 +48,9 @@ export class SqliteSubscriberStore implements SubscriberStore {
     private readonly now: () => Date,
   ) {}
 
-  private readonly statements = new Map<string, Database.Statement>();
-
   /** Prepared once per connection: an import runs the same few statements for every row. */
   private stmt<P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s as unknown as Database.Statement<P, R>;
+    return prepared<P, R>(this, this.db, sql);
   }
 
   private stamp(): string {
