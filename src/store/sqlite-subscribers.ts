@@ -190,6 +190,8 @@ export class SqliteSubscriberStore implements SubscriberStore {
         // they unsubscribed, bounced or were removed, what happened since stands: only a new
         // signup (a new link) brings them back.
         if (signup.confirmedAt) return existing?.status === 'active' && !suppression ? { subscriber: toSubscriber(existing), resubscribed: false } : 'used';
+        // An operator's manual suppression is lifted by an operator (`subscribers resubscribe`), never by a form.
+        if (suppression?.reason === 'manual') return 'used';
         const wasOff = !!suppression || existing?.status === 'unsubscribed';
         if (suppression) this.stmt('DELETE FROM suppressions WHERE address = ?').run(key);
         if (!existing) this.insertSubscriber(signup.email as Address, key, signup.name);

@@ -127,6 +127,19 @@ describe('signup under attack', () => {
     await p.withStore(async (s) => expect(await s.subscribers.get(parseAddress('kim@example.org'))).toMatchObject({ status: 'active' }));
   });
 
+  it('regression: a manual suppression (an operator\'s "never mail") gets no confirmation message, and an older link does not lift it', async () => {
+    const link = await linkFor('max@example.org');
+    await p.cli('subscribers', 'suppress', 'max@example.org', '--reason', 'manual');
+    const before = (await mailsTo('max@example.org')).length;
+    const answer = await post({ email: 'max@example.org' });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('Check your inbox');
+    const confirmed = await fetch(link, { method: 'POST' });
+    expect(confirmed.status).toBe(410);
+    await p.withStore(async (s) => expect(await s.subscribers.suppression(parseAddress('max@example.org'))).toMatchObject({ reason: 'manual' }));
+    expect((await mailsTo('max@example.org')).length).toBe(before);
+  });
+
   it('a confirmation link is bound to its signup: another token shape, a path trick or a query changes nothing', async () => {
     const link = await linkFor('lee@example.org');
     const token = link.split('/confirm/')[1]!;

@@ -124,6 +124,12 @@ export function createSignup(deps: SignupDeps): Signup {
       log(`${now.toISOString()} signup ${signup.id}: no confirmation sent (address limit of ${limits.perAddressPerDay} a day)`);
       return checkInbox();
     }
+    // A manual suppression is an operator's "never mail this address": not even a confirmation
+    // goes there, and the answer is the same as for anyone else.
+    if ((await store.subscribers.suppression(checked.address))?.reason === 'manual') {
+      log(`${now.toISOString()} signup ${signup.id}: no confirmation sent (the address is suppressed by hand)`);
+      return checkInbox();
+    }
     // Sent after the answer, so how long the answer takes says nothing about the address.
     const sending = sendConfirmation(signup.id, checked.address, now).catch((err: unknown) =>
       log(`${now.toISOString()} signup ${signup.id}: confirmation not sent: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`),
