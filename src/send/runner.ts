@@ -80,6 +80,12 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   const onAbort = () => halt.abort();
   opts.signal.addEventListener('abort', onAbort, { once: true });
   if (opts.signal.aborted) halt.abort();
+  // Taking new work ends on a halt, and also on a cap pause; a message that already passed the
+  // cap check still goes (it is counted), so a pause neither overshoots nor undershoots its cap.
+  const intake = new AbortController();
+  setMaxListeners(0, intake.signal);
+  halt.signal.addEventListener('abort', () => intake.abort(), { once: true });
+  if (halt.signal.aborted) intake.abort();
 
   let ending: RunnerResult | undefined;
   const stop = (cause: StopCause, reason: string) => {
@@ -156,13 +162,19 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
       const cap = checkCaps(capTimes, now().getTime(), opts.caps ?? {});
       if (!cap.ok) {
         ending ??= { status: 'paused', cap: cap.cap, limit: cap.limit, resumeAt: new Date(cap.resumeAt) };
-        halt.abort();
+        intake.abort();
         return notSent(`${cap.cap} reached`);
       }
+      // The message counts against the caps from the moment it passes the check: with several
+      // connections, others check while this one waits for its rate slot.
+      const counted = now().getTime();
+      capTimes.push(counted);
       const slot = nextSlot(pace, Date.now());
       pace = slot.state;
-      if (!(await sleepUntil(slot.at, halt.signal))) return notSent('the run stopped first');
-      capTimes.push(now().getTime());
+      if (!(await sleepUntil(slot.at, halt.signal))) {
+        capTimes.splice(capTimes.lastIndexOf(counted), 1);
+        return notSent('the run stopped first');
+      }
       const startedAt = Date.now();
       const from = typeof opts.from === 'function' ? opts.from(d.id) : opts.from;
       const result = await opts.transport.send({ from, to: d.address, raw: message.raw, sequence: d.id }, { onHandover: () => committer.handover(d.id) });
@@ -195,12 +207,12 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   };
 
   try {
-    while (!halt.signal.aborted) {
+    while (!intake.signal.aborted) {
       // Refill when half the window is free: fewer, larger claims.
       const room = opts.window - inflight.size;
       if (room >= Math.ceil(opts.window / 2)) {
         await committer.flush();
-        if (halt.signal.aborted) break;
+        if (intake.signal.aborted) break;
         let claimed: ClaimedDelivery[];
         try {
           claimed = await opts.ledger.claim(opts.sendId, room, now(), opts.owner);
@@ -218,7 +230,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
             break;
           }
           if (!next) break;
-          await sleepUntil(Date.now() + Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS), halt.signal);
+          await sleepUntil(Date.now() + Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS), intake.signal);
           continue;
         }
       }
