@@ -107,10 +107,21 @@ describe('the sending process under signals, pipes and kills', () => {
     const project = await makeSendProject(40, { smtpUrl: server.url(), send: '{ rate_per_second: 1000, connections: 2, max_errors: 50, max_attempts: 4, retry_delay_seconds: 0.05 }' });
     const first = sender(project);
     await waitFor(() => server.received.length >= 4, 30_000, 'four messages');
-    first.child.kill('SIGSTOP');
-    // The lease runs out while it is stopped (here: moved into the past rather than waiting a minute).
-    const db = new Database(project.env.DATABASE_PATH!);
-    db.prepare("UPDATE sends SET lease_expires_at = '2000-01-01T00:00:00.000Z'").run();
+    // Stopped where it holds no write lock (a process stopped inside a commit would block every
+    // writer until it is continued): if the store is locked, let it run a moment and stop it again.
+    // The lease then runs out while it is stopped (here: moved into the past rather than waiting a minute).
+    const db = new Database(project.env.DATABASE_PATH!, { timeout: 0 });
+    for (let tries = 0; ; tries++) {
+      first.child.kill('SIGSTOP');
+      try {
+        db.prepare("UPDATE sends SET lease_expires_at = '2000-01-01T00:00:00.000Z'").run();
+        break;
+      } catch (err) {
+        if (!/database is locked/.test(String(err)) || tries >= 50) throw err;
+        first.child.kill('SIGCONT');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
     db.close();
     const second = await send(project);
     expect(second.code).toBe(0);
