@@ -25,15 +25,8 @@ interface Target {
 }
 
 function parseUrl(url: string): Target {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UserError('BOUNCE_IMAP_URL must look like imaps://user:password@imap.example.org/INBOX (imap://… for STARTTLS or a local server)');
-  }
-  if (u.protocol !== 'imaps:' && u.protocol !== 'imap:') {
-    throw new UserError(`BOUNCE_IMAP_URL must start with imaps:// or imap://, not ${u.protocol}//`);
-  }
+  // The .env schema (src/bounces/settings.ts) already refused anything but an imap(s):// URL.
+  const u = new URL(url);
   if (!u.username) throw new UserError('BOUNCE_IMAP_URL has no user name: imaps://user:password@imap.example.org/INBOX');
   const secure = u.protocol === 'imaps:';
   const port = u.port ? Number(u.port) : secure ? 993 : 143;
