@@ -35,7 +35,7 @@ export interface RunnerOptions {
   /** Envelope sender: one address, or one per delivery (a VERP return path, src/bounces/verp.ts). */
   from: string | ((deliveryId: number) => string);
   /** Builds the recipient's message from the issue rendered once. */
-  makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer; messageId: string }>;
+  makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer | readonly Buffer[]; messageId: string }>;
   /** Deliveries claimed but not yet recorded, at most. */
   window: number;
   /** Messages handed to the transport at once, at most (send.connections). */
@@ -148,7 +148,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   };
 
   const deliver = async (d: ClaimedDelivery): Promise<Outcome> => {
-    let message: { raw: Buffer; messageId: string };
+    let message: { raw: Buffer | readonly Buffer[]; messageId: string };
     try {
       message = await opts.makeMessage(d);
     } catch (err) {

@@ -105,7 +105,7 @@ interface SmtpError extends Error {
  * accepted DATA. Its first read runs the hand-over hook; the bytes are pushed only once it
  * resolved, and a rejected hook ends the stream with that error before any byte was sent.
  */
-function handoverStream(raw: Buffer, handover: Handover): Readable {
+function handoverStream(raw: Buffer | readonly Buffer[], handover: Handover): Readable {
   let asked = false;
   const stream = new Readable({
     read() {
@@ -113,7 +113,8 @@ function handoverStream(raw: Buffer, handover: Handover): Readable {
       asked = true;
       const go = () => {
         handover.started = true;
-        stream.push(raw);
+        if (Buffer.isBuffer(raw)) stream.push(raw);
+        else for (const part of raw as Buffer[]) stream.push(part);
         stream.push(null);
       };
       if (!handover.hook) return go();
@@ -164,7 +165,7 @@ class ConnectionPool {
   /** A message went through: the connection serves the next one (a fresh one after enough messages). */
   release(c: Connection): void {
     c.messages++;
-    if (c.messages >= MESSAGES_PER_CONNECTION || this.closed) return this.drop(c, 'quit');
+    if (c.messages >= MESSAGES_PER_CONNECTION || this.closed) return this.drop(c);
     this.handBack(c);
   }
 
@@ -178,33 +179,33 @@ class ConnectionPool {
       c.resetting = true;
       c.smtp.reset((resetErr) => {
         c.resetting = false;
-        if (resetErr || c.ended) return this.drop(c, 'close');
+        if (resetErr || c.ended) return this.drop(c);
         this.handBack(c);
       });
       return;
     }
-    this.drop(c, 'close');
+    this.drop(c);
   }
 
   close(): void {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(closedError());
-    for (const c of this.idle.splice(0)) this.drop(c, 'quit');
+    for (const c of this.idle.splice(0)) this.drop(c);
   }
 
+  /** A connection free again: to a waiting caller, else idle (closed if the pool was closed meanwhile). */
   private handBack(c: Connection): void {
-    if (c.ended) return this.drop(c, 'close');
+    if (c.ended || this.closed) return this.drop(c);
     const next = this.waiting.shift();
     if (next) next.resolve(c);
     else this.idle.push(c);
   }
 
-  /** One connection fewer (once per connection): a waiting caller gets a new one. */
-  private drop(c: Connection, how: 'quit' | 'close'): void {
+  /** Closes the connection (as nodemailer's pool closes its own); one fewer, once: a waiting caller gets a new one. */
+  private drop(c: Connection): void {
     if (!c.ended) {
       c.ended = true;
-      if (how === 'quit') c.smtp.quit();
-      else c.smtp.close();
+      c.smtp.close();
     }
     if (c.dropped) return;
     c.dropped = true;
@@ -222,7 +223,7 @@ class ConnectionPool {
       const fail = (err: unknown) => {
         if (settled) return;
         settled = true;
-        this.drop(c, 'close');
+        this.drop(c);
         reject(err);
       };
       const ready = () => {
@@ -242,7 +243,7 @@ class ConnectionPool {
         // (A connection lost during a message is dropped by that message's callback.)
         const at = this.idle.indexOf(c);
         if (at >= 0) this.idle.splice(at, 1);
-        if (at >= 0 || c.resetting) this.drop(c, 'close');
+        if (at >= 0 || c.resetting) this.drop(c);
       });
       smtp.connect((err) => {
         if (err) return fail(err);
