@@ -11,13 +11,14 @@ import { schemaCommand } from './schema';
 import { sendCommand } from './send';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
+import { storeCommand } from './store';
 import { subscribersCommand } from './subscribers';
 
 /** Exit codes: 0 ok, 1 invalid input or refused, 2 usage, 3 delivery stopped (resumable). */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
 /** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [initCommand, checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
+const COMMANDS: ((ctx: CliContext) => Command)[] = [initCommand, checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand, storeCommand];
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('newsletter')
