@@ -54,7 +54,7 @@ export async function copyStore(sqlitePath: string, url: string, opts: CopyOptio
   if (!fs.existsSync(sqlitePath)) throw new UserError(`there is no store at ${sqlitePath} to copy; check DATABASE_PATH`);
   // Opening brings the file to the current schema, the one the PostgreSQL migrations mirror.
   const source = openSqliteStore(sqlitePath);
-  const target = PgDb.create(url, { max: 1 });
+  const target = PgDb.create(url, { max: 1, setting: '--to' });
   let client: PoolClient | undefined;
   try {
     client = await target.connect();
@@ -73,7 +73,7 @@ export async function copyStore(sqlitePath: string, url: string, opts: CopyOptio
       if (sdb.inTransaction) sdb.exec('ROLLBACK');
     }
   } catch (err) {
-    throw pgError(err, target.location);
+    throw pgError(err, target.location, target.setting);
   } finally {
     client?.release();
     await target.end().catch(() => undefined);
