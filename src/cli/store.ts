@@ -24,10 +24,14 @@ export function storeCommand(ctx: CliContext): Command {
           const from = cfg.env.databasePath;
           const to = maskUrl(checked.data);
           println(ctx.stdout, `copying ${from} to ${to}`);
-          println(ctx.stdout, `  ${'table'.padEnd(20)} ${'SQLite'.padStart(12)} ${'PostgreSQL'.padStart(12)}`);
-          const line = (t: CopiedTable) =>
+          let header = false;
+          const line = (t: CopiedTable) => {
+            if (!header) println(ctx.stdout, `  ${'table'.padEnd(20)} ${'SQLite'.padStart(12)} ${'PostgreSQL'.padStart(12)}`);
+            header = true;
             println(ctx.stdout, `  ${t.table.padEnd(20)} ${n(t.sqlite).padStart(12)} ${n(t.postgres).padStart(12)}${t.sqlite === t.postgres ? '' : '  MISMATCH'}`);
-          const tables = await copyStore(from, checked.data, { onTable: line });
+          };
+          const progress = (table: string, rows: number) => println(ctx.stderr, `copying ${table}: ${n(rows)} rows…`);
+          const tables = await copyStore(from, checked.data, { onTable: line, onProgress: progress });
           const rows = tables.reduce((s, t) => s + t.postgres, 0);
           println(ctx.stdout, `copied ${n(rows)} rows in ${tables.length} tables; every count matches`);
           println(ctx.stdout, `to use it, set DATABASE_URL=${to.includes('***') ? `${to} (with the password)` : to} in .env`);

@@ -36,6 +36,8 @@ export interface CopiedTable {
 export interface CopyOptions {
   /** Called after each table (for progress lines). */
   onTable?: (t: CopiedTable) => void;
+  /** Called every PROGRESS_ROWS rows of a table, for a long copy. */
+  onProgress?: (table: string, rows: number) => void;
   /** Rows per INSERT; also bounded by PostgreSQL's 65,535 parameters and by BATCH_BYTES. */
   batchRows?: number;
 }
@@ -43,6 +45,7 @@ export interface CopyOptions {
 /** A batch is sent once its values reach this many bytes (edition assets can be large). */
 const BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_PARAMS = 65_535;
+export const PROGRESS_ROWS = 100_000;
 
 function sizeOf(v: unknown): number {
   if (typeof v === 'string') return v.length * 2;
@@ -120,8 +123,10 @@ async function copyTables(sdb: SqliteDb, client: PoolClient, target: PgDb, opts:
       bytes = 0;
     };
     const stmt = sdb.prepare(`SELECT ${list} FROM ${table} ORDER BY ${key}`).raw(true);
+    let read = 0;
     for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
       rows.push(row);
+      if (++read % PROGRESS_ROWS === 0) opts.onProgress?.(table, read);
       bytes += row.reduce<number>((s, v) => s + sizeOf(v), 0);
       if (rows.length >= perBatch || bytes >= BATCH_BYTES) await flush();
     }
