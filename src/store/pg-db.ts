@@ -76,14 +76,16 @@ export class PgDb {
     readonly location: string,
     /** Where the URL came from, for messages: DATABASE_URL, or `--to` of store copy. */
     readonly setting = 'DATABASE_URL',
+    /** How long a write waits for another's lock before the store says it is busy. */
+    readonly lockTimeoutMs = PG_LOCK_TIMEOUT_MS,
   ) {}
 
-  static create(url: string, opts: { max?: number; setting?: string } = {}): PgDb {
+  static create(url: string, opts: { max?: number; setting?: string; lockTimeoutMs?: number } = {}): PgDb {
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, types, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
     // An idle client that loses its connection (server restarted) is dropped by the pool; without a
     // listener its error would end the process.
     pool.on('error', () => undefined);
-    return new PgDb(pool, maskUrl(url), opts.setting);
+    return new PgDb(pool, maskUrl(url), opts.setting, opts.lockTimeoutMs);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
@@ -120,7 +122,7 @@ export class PgDb {
     let broken = false;
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${PG_LOCK_TIMEOUT_MS}`);
+      await client.query(`SET LOCAL lock_timeout = ${Math.round(this.lockTimeoutMs)}`);
       if (opts.lock) await client.query('SELECT pg_advisory_xact_lock($1)', [SUBSCRIBERS_LOCK]);
       const out = await fn(client);
       await client.query('COMMIT');
