@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { calendarDrift } from '../calendar/drift';
 import { checkIssueFile } from '../issue/load';
 import { lintRepeat, type SentIssue } from '../issue/repeat';
-import { openStore } from '../store';
+import { openStore, storeExists } from '../store';
 import { buildView } from '../issue/view';
 import { renderIssue } from '../render';
 import { checkRendered } from '../render/quality';
@@ -51,7 +51,7 @@ export async function checkIssue(file: string, cfg: ReturnType<typeof config>, e
  * with its file when it is still in issues/, to compare a new issue with.
  */
 async function sentIssues(cfg: ReturnType<typeof config>, ctx: CliContext): Promise<SentIssue[]> {
-  if (!fs.existsSync(cfg.env.databasePath)) return [];
+  if (!storeExists(cfg, fs.existsSync)) return [];
   const store = await openStore(cfg, { now: ctx.now });
   try {
     const sends = await store.ledger.listSends();

@@ -12,7 +12,10 @@ export interface EnvSettings {
   unsubscribeKeys: { id: string; secret: string }[];
   /** True when no UNSUBSCRIBE_SECRET was set and a development key is in use. */
   unsubscribeKeyIsDevelopment: boolean;
+  /** The SQLite store's file (DATABASE_PATH, or data/newsletter.db): the store unless databaseUrl is set. */
   databasePath: string;
+  /** DATABASE_URL: a PostgreSQL store (postgres://user:password@host:5432/database) instead of the SQLite file. */
+  databaseUrl?: string;
   unsubscribeMailto?: string;
   /** All three DKIM settings, or none (a partial set is refused). The key is read and checked by loadDkim before a send. */
   dkim?: { domainName: string; keySelector: string; privateKeyPath: string };
@@ -60,6 +63,24 @@ export const UnsubscribeSecret = z.string().transform((value, ctx) => {
   return keys as { id: string; secret: string }[];
 });
 
+/** postgres:// or postgresql:// with a database name; what pg (libpq's URL form) understands. */
+export const DatabaseUrl = z.string().superRefine((s, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must look like postgres://user:password@db.example.org:5432/newsletter (special characters in the password percent-encoded)' });
+    return;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    ctx.addIssue({ code: 'custom', message: `must start with postgres:// or postgresql:// (not ${url.protocol}//): only PostgreSQL is reached by URL; for SQLite set DATABASE_PATH instead` });
+    return;
+  }
+  if (!url.pathname.replace(/^\//, '')) {
+    ctx.addIssue({ code: 'custom', message: 'names no database: add it after the host, like postgres://user:password@db.example.org:5432/newsletter' });
+  }
+});
+
 const DKIM_KEYS = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_PATH'] as const;
 
 /** Every key of .env and its check, in one place; a new check is one more line here. */
@@ -68,6 +89,7 @@ export const EnvSchema = z
     SMTP_URL: optional(SmtpUrl),
     UNSUBSCRIBE_SECRET: optional(UnsubscribeSecret),
     DATABASE_PATH: optional(z.string()),
+    DATABASE_URL: optional(DatabaseUrl),
     UNSUBSCRIBE_MAILTO: optional(z.string().regex(/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/, { error: 'must be a bare address like unsubscribe@example.org' })),
     DKIM_DOMAIN: optional(z.string().regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, { error: 'must be the domain of the From address, like example.org' })),
     DKIM_SELECTOR: optional(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,62}))*$/, { error: 'must be a DNS label like news (the record is news._domainkey.<domain>)' })),
@@ -105,6 +127,7 @@ export function readEnv(root: string, env: Record<string, string | undefined>, o
     unsubscribeKeys: keys.length ? keys : [DEVELOPMENT_KEY],
     unsubscribeKeyIsDevelopment: keys.length === 0,
     databasePath: path.resolve(root, e.DATABASE_PATH ?? 'data/newsletter.db'),
+    databaseUrl: e.DATABASE_URL,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
     dkim:
       e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_PATH

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { openPgStore } from './pg';
 import { openSqliteStore } from './sqlite';
 import type { Store } from './types';
 
@@ -11,9 +12,16 @@ export interface OpenStoreOptions {
 }
 
 /**
- * The store named by the configuration (DATABASE_PATH), created or upgraded to the current
- * schema. Callers hold it for one command and `close()` it in a `finally`.
+ * The store named by the configuration: PostgreSQL when DATABASE_URL is set, otherwise the SQLite
+ * file of DATABASE_PATH; created or upgraded to the current schema. Callers hold it for one
+ * command and `close()` it in a `finally`.
  */
 export async function openStore(config: Pick<Config, 'env'>, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (config.env.databaseUrl) return openPgStore(config.env.databaseUrl, { now: opts.now });
   return openSqliteStore(config.env.databasePath, { now: opts.now });
+}
+
+/** Whether the configured store exists yet (a SQLite file not yet made does not; a PostgreSQL URL is taken to). */
+export function storeExists(config: Pick<Config, 'env'>, exists: (file: string) => boolean): boolean {
+  return config.env.databaseUrl !== undefined || exists(config.env.databasePath);
 }

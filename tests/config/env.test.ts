@@ -66,3 +66,37 @@ describe('.env, one schema with file:line errors', () => {
     expect(load('SMTP_URL=ftp://x\n', { SMTP_URL: 'smtp://ok.example.org:587' })().env.smtpUrl).toBe('smtp://ok.example.org:587');
   });
 });
+
+describe('DATABASE_URL', () => {
+  const load = (dotenv: string) => {
+    const dir = makeProject({ '.env': dotenv });
+    return () => loadConfig(dir, {});
+  };
+
+  it('takes postgres:// and postgresql:// URLs; without it the SQLite file of DATABASE_PATH stays the store', () => {
+    expect(readEnv('/p', { DATABASE_URL: 'postgres://news:s%40cret@db.example.org:5432/newsletter' }).databaseUrl).toBe('postgres://news:s%40cret@db.example.org:5432/newsletter');
+    expect(readEnv('/p', { DATABASE_URL: ' postgresql://db.example.org/newsletter ' }).databaseUrl).toBe('postgresql://db.example.org/newsletter');
+    expect(readEnv('/p', { DATABASE_PATH: 'x.db' })).toMatchObject({ databaseUrl: undefined, databasePath: '/p/x.db' });
+    expect(readEnv('/p', { DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['mysql://u:p@db.example.org/newsletter', /DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\/ \(not mysql:\/\/\): only PostgreSQL is reached by URL; for SQLite set DATABASE_PATH instead$/],
+    ['file:data/newsletter.db', /DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\/ \(not file:\/\/\)/],
+    ['db.example.org/newsletter', /DATABASE_URL: must look like postgres:\/\/user:password@db\.example\.org:5432\/newsletter/],
+    ['postgres://u:p@db.example.org:5432', /DATABASE_URL: names no database: add it after the host/],
+    ['postgres://u:p@db.example.org:5432/', /DATABASE_URL: names no database/],
+  ])('refuses %s with one line at its place in .env', (value, message) => {
+    const run = load(`# the store\nDATABASE_URL=${value}\n`);
+    expect(run).toThrow(IssueError);
+    let said = '';
+    try {
+      run();
+    } catch (err) {
+      said = (err as Error).message;
+    }
+    expect(said.split('\n')).toHaveLength(1);
+    expect(said).toMatch(/\.env:2:1 {2}error {2}DATABASE_URL: /);
+    expect(said).toMatch(message);
+  });
+});

@@ -8,7 +8,7 @@ import type { LocalImage } from '../../issue/images';
 import { checkIssueFile, issueSlug } from '../../issue/load';
 import { toDateTime } from '../../issue/time';
 import { readSendAt } from '../../schedule/schedule';
-import { openStore } from '../../store';
+import { openStore, storeExists } from '../../store';
 import { buildView } from '../../issue/view';
 import { checkRendered } from '../../render/quality';
 import { prepareIssue } from '../../send/message';
@@ -232,7 +232,7 @@ export class PreviewProject {
     if (!config) return undefined;
     const zone = config.publication.timezone;
     const when = (d: DateTime) => d.setZone(zone).toFormat('cccc, LLLL d, yyyy, h:mm a ZZZZ');
-    if (fs.existsSync(config.env.databasePath)) {
+    if (storeExists(config, fs.existsSync)) {
       const store = await openStore(config, { now: this.opts.now });
       try {
         const send = await store.ledger.findSend(entry.slug);
