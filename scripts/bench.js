@@ -2,14 +2,20 @@
 'use strict';
 /**
  * `npm run bench`: how fast the newsletter renders, personalises and delivers, against what a
- * user would use instead, and how it scales. Everything runs on loopback; nothing is installed.
- * Prints one table and saves it as bench-results/latest.json.
+ * user would use instead, how it scales, and how its store holds up. Everything runs on loopback;
+ * nothing is installed. Prints one table with the machine it ran on and saves it as today's file,
+ * bench-results/<YYYY-MM-DD>.json and .md, and as bench-results/latest.json and latest.md.
  *
- *   npm run bench                       # everything (about 3 minutes on 2 cores)
- *   npm run bench -- --only deliver     # one part: build, personalise, deliver, scale
+ *   npm run bench                          # everything (several minutes on 2 cores)
+ *   npm run bench -- --only deliver        # one part (or several: --only build,store)
+ *   npm run bench -- --tiny --out DIR      # every part on tiny inputs (the test that keeps it working)
  *
  * Each measurement runs in a fresh child process, so one part's heap and warm caches do not
  * flatter or burden the next.
+ *
+ * Adding a measurement: give its part a size in SIZES (full and tiny), measure it in the part's
+ * `run`, and return its rows from the part's `rows` with `row(measure, result, target, ok)`.
+ * A new part is one more entry in PARTS.
  */
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -17,16 +23,43 @@ const os = require('node:os');
 const path = require('node:path');
 const c = require('./bench/common');
 
-/** Messages for the delivery comparison (the same number for each sender). */
-const DELIVERY_MESSAGES = 5000;
-/** Messages personalised in the throughput measurement. */
-const PERSONALISE_MESSAGES = 50000;
-/** Warm renders per engine (the median is reported). */
-const WARM_BUILD_RUNS = 60;
-/** Cold `newsletter build` processes (each is a full Node start). */
-const COLD_BUILD_RUNS = 5;
-/** The subscriber counts of the scale test; the second is ten times the first. */
-const SCALE_SIZES = [10_000, 100_000];
+/**
+ * What each part measures, at full size and on tiny inputs (`--tiny`: every part in seconds,
+ * so the test suite can run the bench and it cannot rot).
+ */
+const SIZES = {
+  full: {
+    /** Warm renders per engine (the median is reported). */
+    warmBuildRuns: 60,
+    /** Cold processes per command (each is a full Node start; median, min and max). */
+    coldRuns: 10,
+    /** Messages personalised in the throughput measurement. */
+    personaliseMessages: 50_000,
+    /** Messages for the delivery comparison (the same number for each sender). */
+    deliveryMessages: 5000,
+    /** The subscriber counts of the scale test; the second is ten times the first. */
+    scaleSizes: [10_000, 100_000],
+    /** Rows of the import measured for memory (bounded: the second is ten times the first). */
+    importSizes: [100_000, 1_000_000],
+    /** The store of a year of weekly sends: members × sends. */
+    yearMembers: 100_000,
+    yearSends: 52,
+    /** Timed runs of each store command on that store (median). */
+    storeRuns: 5,
+  },
+  tiny: {
+    warmBuildRuns: 2,
+    coldRuns: 1,
+    personaliseMessages: 200,
+    deliveryMessages: 50,
+    scaleSizes: [20, 200],
+    importSizes: [100, 1000],
+    yearMembers: 200,
+    yearSends: 3,
+    storeRuns: 1,
+  },
+};
+
 /**
  * The largest send is measured once more with this cap on V8's old generation, the setting the
  * README suggests for a small server: V8 otherwise lets garbage grow to several times the live
@@ -43,12 +76,12 @@ const TARGETS = {
   scaleRatio: 11,
 };
 
-function checkRequirements() {
+/** What the parts need from the machine: Postfix's tools for the SMTP parts, and lib/ for all. */
+function checkRequirements(parts) {
   const missing = [];
-  for (const [file, what] of [
-    [c.SMTP_SINK, 'Postfix smtp-sink'],
-    [c.SMTP_SOURCE, 'Postfix smtp-source'],
-  ]) {
+  const tools = [];
+  if (parts.some((p) => p.needsPostfix)) tools.push([c.SMTP_SINK, 'Postfix smtp-sink'], [c.SMTP_SOURCE, 'Postfix smtp-source']);
+  for (const [file, what] of tools) {
     if (!fs.existsSync(file)) missing.push(`${what} (${file}): apt-get install postfix, or bash scripts/install-system-deps.sh`);
   }
   if (!fs.existsSync(path.join(c.LIB, 'cli', 'main.js'))) missing.push('the compiled program (lib/): npm run build:ts');
@@ -82,26 +115,37 @@ function step(message) {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-async function benchBuild() {
-  step(`warm build, ${WARM_BUILD_RUNS} renders per engine`);
-  const warm = await worker('build-warm.js', [WARM_BUILD_RUNS]);
-  step(`cold \`newsletter build\`, ${COLD_BUILD_RUNS} processes`);
-  const project = c.makeProject('build');
+/**
+ * A command as a new process, `runs` times in a row (what an editor's save hook or a script
+ * pays each time): median, fastest and slowest wall time, like hyperfine's summary.
+ */
+async function coldRuns(args, runs, project) {
   const times = [];
+  for (let i = 0; i < runs; i++) times.push((await c.runCliOk(args(i), { cwd: project.dir, env: project.env })).ms);
+  return { runs, medianMs: c.median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };
+}
+
+async function benchBuild(size) {
+  step(`warm build, ${size.warmBuildRuns} renders per engine`);
+  const warm = await worker('build-warm.js', [size.warmBuildRuns]);
+  const project = c.makeProject('build');
   try {
-    for (let i = 0; i < COLD_BUILD_RUNS; i++) {
-      const r = await c.runCliOk(['build', c.SEED_ISSUE, '--out', path.join(project.dir, `dist-${i}`)], { cwd: project.dir, env: project.env });
-      times.push(r.ms);
-    }
+    step(`cold \`newsletter check\`, \`build\` and \`status\`, ${size.coldRuns} processes each`);
+    const cold = {
+      check: await coldRuns(() => ['check', c.SEED_ISSUE], size.coldRuns, project),
+      checkMjml: await coldRuns(() => ['check', c.SEED_ISSUE, '--engine', 'mjml'], size.coldRuns, project),
+      build: await coldRuns((i) => ['build', c.SEED_ISSUE, '--out', path.join(project.dir, `dist-${i}`)], size.coldRuns, project),
+      status: await coldRuns(() => ['status'], size.coldRuns, project),
+    };
+    return { warm, cold };
   } finally {
     project.remove();
   }
-  return { warm, cold: { runs: COLD_BUILD_RUNS, medianMs: c.median(times) } };
 }
 
-async function benchPersonalise() {
-  step(`personalising ${PERSONALISE_MESSAGES.toLocaleString('en-US')} messages`);
-  return worker('personalise.js', [PERSONALISE_MESSAGES]);
+async function benchPersonalise(size) {
+  step(`personalising ${fmt(size.personaliseMessages)} messages`);
+  return worker('personalise.js', [size.personaliseMessages]);
 }
 
 /** smtp-source: the same number of messages of our message's size, as fast as this machine goes. */
@@ -115,25 +159,28 @@ function smtpSource(port, count, size) {
   return { sent: count, ms };
 }
 
-async function benchDeliver(messageBytes) {
+async function benchDeliver(size, results) {
+  const messages = size.deliveryMessages;
+  // The delivery comparison uses the size of our message, so personalising runs first.
+  const messageBytes = (results.personalise ?? (results.personalise = await benchPersonalise(size))).messageBytes;
   const sink = await c.startSmtpSink();
   const project = c.makeProject('deliver', { smtpPort: sink.port });
   try {
-    step(`importing ${DELIVERY_MESSAGES} subscribers for the delivery comparison`);
-    c.writeSubscribersCsv(path.join(project.dir, 'members.csv'), DELIVERY_MESSAGES);
+    step(`importing ${messages} subscribers for the delivery comparison`);
+    c.writeSubscribersCsv(path.join(project.dir, 'members.csv'), messages);
     await c.runCliOk(['subscribers', 'import', 'members.csv'], { cwd: project.dir, env: project.env });
 
-    step(`ours: ${DELIVERY_MESSAGES} messages through the ledger and the SMTP pool`);
+    step(`ours: ${messages} messages through the ledger and the SMTP pool`);
     const ours = await worker('deliver-ours.js', [project.dir, project.env.SMTP_URL]);
-    step(`nodemailer pool with Promise.all: ${DELIVERY_MESSAGES} messages`);
-    const plain = await worker('deliver-nodemailer.js', [project.dir, sink.port, DELIVERY_MESSAGES]);
-    step(`nodemailer pool, prebuilt raw MIME, no ledger: ${DELIVERY_MESSAGES} messages`);
-    const rawPool = await worker('deliver-nodemailer.js', [project.dir, sink.port, DELIVERY_MESSAGES, 'raw']);
-    step(`smtp-source: ${DELIVERY_MESSAGES} messages of ${messageBytes} bytes`);
-    const source = smtpSource(sink.port, DELIVERY_MESSAGES, messageBytes);
+    step(`nodemailer pool with Promise.all: ${messages} messages`);
+    const plain = await worker('deliver-nodemailer.js', [project.dir, sink.port, messages]);
+    step(`nodemailer pool, prebuilt raw MIME, no ledger: ${messages} messages`);
+    const rawPool = await worker('deliver-nodemailer.js', [project.dir, sink.port, messages, 'raw']);
+    step(`smtp-source: ${messages} messages of ${messageBytes} bytes`);
+    const source = smtpSource(sink.port, messages, messageBytes);
     const rate = (r) => (r.sent / r.ms) * 1000;
     return {
-      messages: DELIVERY_MESSAGES,
+      messages: messages,
       connections: c.CONNECTIONS,
       messageBytes,
       ours: { ...ours, perSecond: rate(ours) },
@@ -167,89 +214,164 @@ async function importAndSend(sinkPort, size, nodeOptions = '') {
   }
 }
 
-async function benchScale() {
+async function benchScale(size) {
+  const SCALE_SIZES = size.scaleSizes;
   const sink = await c.startSmtpSink();
   const rows = [];
   let capped;
   try {
-    for (const size of SCALE_SIZES) rows.push(await importAndSend(sink.port, size));
+    for (const count of SCALE_SIZES) rows.push(await importAndSend(sink.port, count));
     capped = { nodeOptions: SMALL_SERVER_NODE_OPTIONS, ...(await importAndSend(sink.port, SCALE_SIZES[1], SMALL_SERVER_NODE_OPTIONS)) };
   } finally {
     await sink.stop();
   }
   const [small, large] = rows;
-  return { sizes: rows, capped, sendTimeRatio: large.sendMs / small.sendMs, importTimeRatio: large.importMs / small.importMs };
+  return { counts: SCALE_SIZES, sizes: rows, capped, sendTimeRatio: large.sendMs / small.sendMs, importTimeRatio: large.importMs / small.importMs };
 }
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (bytes) => (bytes === undefined ? 'n/a' : `${fmt(bytes / 1024 / 1024)} MB`);
-const mark = (ok) => (ok ? 'ok' : 'MISSED');
+const ms = (n) => (n >= 1000 ? `${fmt(n / 1000, 2)} s` : `${fmt(n, n < 20 ? 1 : 0)} ms`);
 
-function table(results) {
+/** One row of the table: what, the figure, the target (if any) and whether it was met. */
+function row(measure, result, target = '', ok = undefined) {
+  return { measure, result, target, mark: ok === undefined ? '' : ok ? 'ok' : 'MISSED' };
+}
+
+/** A cold-process row: the median, with the spread in brackets. */
+function coldRow(label, r) {
+  return row(`${label}, cold process, median of ${r.runs}`, `${ms(r.medianMs)} (${ms(r.minMs)}–${ms(r.maxMs)})`);
+}
+
+function buildRows({ warm, cold }) {
   const rows = [];
-  const { build, personalise, deliver, scale } = results;
-  if (build) {
-    for (const engine of ['react', 'mjml']) {
-      const ms = build.warm[engine].medianMs;
-      rows.push([`build, warm (${engine}), median of ${build.warm[engine].runs}`, `${fmt(ms, 1)} ms`, `< ${TARGETS.warmBuildMs} ms`, mark(ms < TARGETS.warmBuildMs)]);
-    }
-    rows.push([`newsletter build, cold process, median of ${build.cold.runs}`, `${fmt(build.cold.medianMs)} ms`, '', '']);
+  for (const engine of ['react', 'mjml']) {
+    const t = warm[engine].medianMs;
+    rows.push(row(`build, warm (${engine}), median of ${warm[engine].runs}`, ms(t), `< ${TARGETS.warmBuildMs} ms`, t < TARGETS.warmBuildMs));
   }
-  if (personalise) {
-    rows.push([`personalised messages (${fmt(personalise.messageBytes / 1024, 1)} KB each)`, `${fmt(personalise.perSecond)} /s`, `≥ ${fmt(TARGETS.personalisePerSecond)} /s`, mark(personalise.perSecond >= TARGETS.personalisePerSecond)]);
+  rows.push(coldRow('newsletter check (react)', cold.check), coldRow('newsletter check --engine mjml', cold.checkMjml));
+  rows.push(coldRow('newsletter build', cold.build), coldRow('newsletter status', cold.status));
+  return rows;
+}
+
+function personaliseRows(p) {
+  return [row(`personalised messages (${fmt(p.messageBytes / 1024, 1)} KB each)`, `${fmt(p.perSecond)} /s`, `≥ ${fmt(TARGETS.personalisePerSecond)} /s`, p.perSecond >= TARGETS.personalisePerSecond)];
+}
+
+function deliverRows(d) {
+  const n = `${fmt(d.messages)} msgs, ${d.connections} conns`;
+  return [
+    row(`delivery, ours (ledger on), ${n}`, `${fmt(d.ours.perSecond)} msg/s`),
+    row('delivery, nodemailer pool + Promise.all', `${fmt(d.nodemailerPool.perSecond)} msg/s`),
+    row('delivery, the same pool with prebuilt raw MIME, no ledger', `${fmt(d.rawPool.perSecond)} msg/s`),
+    row('delivery, Postfix smtp-source (ceiling)', `${fmt(d.smtpSource.perSecond)} msg/s`),
+    row('  ours / nodemailer pool', `${fmt(d.oursVsNodemailer, 2)}×`, `≥ ${TARGETS.vsNodemailer}×`, d.oursVsNodemailer >= TARGETS.vsNodemailer),
+    row('  ours / smtp-source', `${fmt(d.oursVsSmtpSource * 100)} %`, `≥ ${TARGETS.vsSmtpSource * 100} %`, d.oursVsSmtpSource >= TARGETS.vsSmtpSource),
+    row('  raw pool / smtp-source (nodemailer’s own ceiling)', `${fmt((d.rawPool.perSecond / d.smtpSource.perSecond) * 100)} %`),
+  ];
+}
+
+function scaleRows(scale) {
+  const rows = [];
+  for (const s of scale.sizes) {
+    const n = fmt(s.subscribers);
+    rows.push(row(`${n} subscribers: import`, `${fmt(s.importMs / 1000, 2)} s`));
+    rows.push(row(`${n} subscribers: send (whole process)`, `${fmt(s.sendMs / 1000, 2)} s (${fmt(s.perSecond)} msg/s)`));
+    rows.push(row(`${n} subscribers: send peak memory`, mb(s.sendPeakRssBytes), `< ${mb(TARGETS.peakRssBytes)}`, s.sendPeakRssBytes < TARGETS.peakRssBytes));
   }
-  if (deliver) {
-    const d = deliver;
-    const n = `${fmt(d.messages)} msgs, ${d.connections} conns`;
-    rows.push([`delivery, ours (ledger on), ${n}`, `${fmt(d.ours.perSecond)} msg/s`, '', '']);
-    rows.push([`delivery, nodemailer pool + Promise.all`, `${fmt(d.nodemailerPool.perSecond)} msg/s`, '', '']);
-    rows.push([`delivery, the same pool with prebuilt raw MIME, no ledger`, `${fmt(d.rawPool.perSecond)} msg/s`, '', '']);
-    rows.push([`delivery, Postfix smtp-source (ceiling)`, `${fmt(d.smtpSource.perSecond)} msg/s`, '', '']);
-    rows.push(['  ours / nodemailer pool', `${fmt(d.oursVsNodemailer, 2)}×`, `≥ ${TARGETS.vsNodemailer}×`, mark(d.oursVsNodemailer >= TARGETS.vsNodemailer)]);
-    rows.push(['  ours / smtp-source', `${fmt(d.oursVsSmtpSource * 100)} %`, `≥ ${TARGETS.vsSmtpSource * 100} %`, mark(d.oursVsSmtpSource >= TARGETS.vsSmtpSource)]);
-    rows.push(['  raw pool / smtp-source (nodemailer’s own ceiling)', `${fmt((d.rawPool.perSecond / d.smtpSource.perSecond) * 100)} %`, '', '']);
-  }
-  if (scale) {
-    for (const s of scale.sizes) {
-      const n = fmt(s.subscribers);
-      rows.push([`${n} subscribers: import`, `${fmt(s.importMs / 1000, 2)} s`, '', '']);
-      rows.push([`${n} subscribers: send (whole process)`, `${fmt(s.sendMs / 1000, 2)} s (${fmt(s.perSecond)} msg/s)`, '', '']);
-      rows.push([`${n} subscribers: send peak memory`, mb(s.sendPeakRssBytes), `< ${mb(TARGETS.peakRssBytes)}`, mark(s.sendPeakRssBytes < TARGETS.peakRssBytes)]);
-    }
-    const k = scale.capped;
-    rows.push([`${fmt(k.subscribers)} subscribers, ${k.nodeOptions}: send`, `${fmt(k.sendMs / 1000, 2)} s (${fmt(k.perSecond)} msg/s)`, '', '']);
-    rows.push([`${fmt(k.subscribers)} subscribers, ${k.nodeOptions}: peak memory`, mb(k.sendPeakRssBytes), `< ${mb(TARGETS.peakRssBytes)}`, mark(k.sendPeakRssBytes < TARGETS.peakRssBytes)]);
-    rows.push([`send time ${fmt(SCALE_SIZES[1])} / ${fmt(SCALE_SIZES[0])}`, `${fmt(scale.sendTimeRatio, 2)}×`, `≤ ${TARGETS.scaleRatio}×`, mark(scale.sendTimeRatio <= TARGETS.scaleRatio)]);
-    rows.push([`import time ${fmt(SCALE_SIZES[1])} / ${fmt(SCALE_SIZES[0])}`, `${fmt(scale.importTimeRatio, 2)}×`, '', '']);
-  }
+  const k = scale.capped;
+  rows.push(row(`${fmt(k.subscribers)} subscribers, ${k.nodeOptions}: send`, `${fmt(k.sendMs / 1000, 2)} s (${fmt(k.perSecond)} msg/s)`));
+  rows.push(row(`${fmt(k.subscribers)} subscribers, ${k.nodeOptions}: peak memory`, mb(k.sendPeakRssBytes), `< ${mb(TARGETS.peakRssBytes)}`, k.sendPeakRssBytes < TARGETS.peakRssBytes));
+  const [small, large] = scale.counts;
+  rows.push(row(`send time ${fmt(large)} / ${fmt(small)}`, `${fmt(scale.sendTimeRatio, 2)}×`, `≤ ${TARGETS.scaleRatio}×`, scale.sendTimeRatio <= TARGETS.scaleRatio));
+  rows.push(row(`import time ${fmt(large)} / ${fmt(small)}`, `${fmt(scale.importTimeRatio, 2)}×`));
+  return rows;
+}
+
+/**
+ * The bench's parts, in the order they run and appear in the table. `run(size, results)` measures
+ * (it may read an earlier part's results) and returns what is saved; `rows(result)` is its rows.
+ */
+const PARTS = [
+  { name: 'build', run: benchBuild, rows: buildRows },
+  { name: 'personalise', run: (size, results) => results.personalise ?? benchPersonalise(size), rows: personaliseRows },
+  { name: 'deliver', needsPostfix: true, run: benchDeliver, rows: deliverRows },
+  { name: 'scale', needsPostfix: true, run: benchScale, rows: scaleRows },
+];
+
+/** The rows as a Markdown table (what the terminal shows and the README copies). */
+function markdownTable(rows) {
   const head = ['measure', 'result', 'target', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const cells = rows.map((r) => [r.measure, r.result, r.target, r.mark]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.map(line)].join('\n');
+}
+
+/** The machine the figures belong to, and whether it was busy when the bench started. */
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    ramGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    loadavgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+function describeMachine(m) {
+  const [one, five] = m.loadavgAtStart;
+  const busy = one > m.cores * 0.25 ? `other load present (load average ${one} over 1 min, ${five} over 5, on ${m.cores} cores)` : `idle at start (load average ${one})`;
+  return `${m.cores} × ${m.cpu}, ${fmt(m.ramGb, 1)} GB RAM, Node ${m.node}, ${m.os}; ${busy}`;
+}
+
+function parseArgs(argv) {
+  const value = (flag) => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const only = value('--only')?.split(',');
+  const unknown = (only ?? []).filter((n) => !PARTS.some((p) => p.name === n));
+  if (unknown.length) {
+    console.error(`npm run bench: no part named ${unknown.join(', ')} (the parts: ${PARTS.map((p) => p.name).join(', ')})`);
+    process.exit(2);
+  }
+  return { only, tiny: argv.includes('--tiny'), outDir: path.resolve(value('--out') ?? path.join(c.ROOT, 'bench-results')) };
 }
 
 async function main() {
-  checkRequirements();
-  const onlyAt = process.argv.indexOf('--only');
-  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-  const want = (part) => !only || only === part;
+  const args = parseArgs(process.argv.slice(2));
+  const parts = PARTS.filter((p) => !args.only || args.only.includes(p.name));
+  checkRequirements(parts);
+  const size = args.tiny ? SIZES.tiny : SIZES.full;
+  const m = machine();
   const started = Date.now();
   const results = {};
-  if (want('build')) results.build = await benchBuild();
-  // The delivery comparison uses the size of our message, so personalising runs first.
-  if (want('personalise') || want('deliver')) results.personalise = await benchPersonalise();
-  if (want('deliver')) results.deliver = await benchDeliver(results.personalise.messageBytes);
-  if (want('scale')) results.scale = await benchScale();
+  const rows = [];
+  for (const part of parts) {
+    results[part.name] = await part.run(size, results);
+    rows.push(...part.rows(results[part.name]).map((r) => ({ part: part.name, ...r })));
+  }
+  m.loadavgAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const seconds = (Date.now() - started) / 1000;
+  const table = markdownTable(rows);
+  const about = `${describeMachine(m)}; ${fmt(seconds)} s in all${args.tiny ? ' (tiny inputs: the figures mean nothing)' : ''}`;
+  console.log(`\n${table}\n\n${about}`);
 
-  const report = table(results);
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${fmt(os.totalmem() / 1024 ** 3)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-  console.log(`\n${report}\n\n${machine}; ${fmt((Date.now() - started) / 1000)} s in all`);
-  const outDir = path.join(c.ROOT, 'bench-results');
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, targets: TARGETS, results, table: report }, null, 2) + '\n');
-  console.log('saved bench-results/latest.json');
+  const date = new Date().toISOString();
+  const day = date.slice(0, 10);
+  const saved = { date, tiny: args.tiny, machine: m, seconds, sizes: size, targets: TARGETS, rows, results, table };
+  const markdown = `# npm run bench, ${day}\n\n${table}\n\n${about}\n`;
+  fs.mkdirSync(args.outDir, { recursive: true });
+  for (const name of [day, 'latest']) {
+    fs.writeFileSync(path.join(args.outDir, `${name}.json`), JSON.stringify(saved, null, 2) + '\n');
+    fs.writeFileSync(path.join(args.outDir, `${name}.md`), markdown);
+  }
+  console.log(`saved ${path.relative(process.cwd(), path.join(args.outDir, `${day}.json`))} (and .md, latest.json, latest.md)`);
 }
 
 main().catch((err) => {

@@ -1,4 +1,6 @@
-import { Button, Link, Text } from '@react-email/components';
+import { Button } from '@react-email/button';
+import { Link } from '@react-email/link';
+import { Text } from '@react-email/text';
 import type { EventView } from '../../src/issue/view';
 import { calendarLine, ICS_LABEL, calendarLink, MUTED, paragraph, primaryButton, TEXT } from '../theme';
 import { Rich } from './Rich';

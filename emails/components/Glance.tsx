@@ -1,4 +1,6 @@
-import { Heading, Link, Section } from '@react-email/components';
+import { Heading } from '@react-email/heading';
+import { Link } from '@react-email/link';
+import { Section } from '@react-email/section';
 import type { EventView } from '../../src/issue/view';
 import { GLANCE_DAY_WIDTH, kicker, RULE, TEXT } from '../theme';
 

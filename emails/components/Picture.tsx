@@ -1,4 +1,4 @@
-import { Img } from '@react-email/components';
+import { Img } from '@react-email/img';
 import type { ImageView } from '../../src/issue/view';
 import { picture } from '../theme';
 

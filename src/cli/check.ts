@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { calendarDrift } from '../calendar/drift';
 import { checkIssueFile } from '../issue/load';
 import { lintRepeat, type SentIssue } from '../issue/repeat';
 import { openStore, storeExists } from '../store';
@@ -74,6 +73,8 @@ async function sentIssues(cfg: ReturnType<typeof config>, ctx: CliContext): Prom
 async function withCalendarDrift(file: string, problems: Problem[], cfg: ReturnType<typeof config>, ctx: CliContext): Promise<Problem[]> {
   const loaded = checkIssueFile(path.resolve(ctx.cwd, file), cfg.publication.timezone, file);
   if (!loaded.issue || hasErrors(problems)) return problems;
+  // Loaded for --feeds only: the calendar readers (ical.js, turndown) are not needed otherwise.
+  const { calendarDrift } = require('../calendar/drift') as typeof import('../calendar/drift');
   const drift = await calendarDrift({
     file,
     source: fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8'),

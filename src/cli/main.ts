@@ -1,25 +1,43 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
-import { bouncesCommand } from './bounces';
-import { buildCommand } from './build';
-import { checkCommand } from './check';
 import { defaultContext, println, type CliContext } from './context';
-import { previewCommand } from './preview';
-import { initCommand } from './init';
-import { newCommand } from './new';
-import { schemaCommand } from './schema';
-import { sendCommand } from './send';
-import { serveCommand } from './serve';
-import { statusCommand } from './status';
-import { subscribersCommand } from './subscribers';
 
 /** Exit codes: 0 ok, 1 invalid input or refused, 2 usage, 3 delivery stopped (resumable). */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, stopped: 3 } as const;
 
-/** Each command lives in its own file and is added here. */
-const COMMANDS: ((ctx: CliContext) => Command)[] = [initCommand, checkCommand, buildCommand, newCommand, schemaCommand, previewCommand, subscribersCommand, sendCommand, statusCommand, serveCommand, bouncesCommand];
+type CommandFactory = (ctx: CliContext) => Command;
 
-export function createProgram(ctx: CliContext): Command {
+/**
+ * Each command lives in its own file and is added here, by name, in the order of `--help`. A
+ * command's file is loaded only when that command runs (or for the full help): loading every
+ * command's dependencies (both engines, IMAP, the web servers) cost a cold `check` most of its
+ * second. `requireCommand` in the tests checks that each name is its command's name.
+ */
+export const COMMANDS: Record<string, () => CommandFactory> = {
+  init: () => (require('./init') as typeof import('./init')).initCommand,
+  check: () => (require('./check') as typeof import('./check')).checkCommand,
+  build: () => (require('./build') as typeof import('./build')).buildCommand,
+  new: () => (require('./new') as typeof import('./new')).newCommand,
+  schema: () => (require('./schema') as typeof import('./schema')).schemaCommand,
+  preview: () => (require('./preview') as typeof import('./preview')).previewCommand,
+  subscribers: () => (require('./subscribers') as typeof import('./subscribers')).subscribersCommand,
+  send: () => (require('./send') as typeof import('./send')).sendCommand,
+  status: () => (require('./status') as typeof import('./status')).statusCommand,
+  serve: () => (require('./serve') as typeof import('./serve')).serveCommand,
+  bounces: () => (require('./bounces') as typeof import('./bounces')).bouncesCommand,
+};
+
+/**
+ * The command `argv` runs (its first word after the global options), when it is one of ours;
+ * otherwise (no command, `--help`, `help`, a typo) every command is needed, for the help or for
+ * commander's "did you mean".
+ */
+export function requestedCommand(argv: string[]): string | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return word !== undefined && Object.hasOwn(COMMANDS, word) ? word : undefined;
+}
+
+export function createProgram(ctx: CliContext, argv: string[] = []): Command {
   const program = new Command('newsletter')
     .description('Compose, preview and send the weekly events newsletter.')
     .option('--debug', 'show stack traces for errors')
@@ -29,15 +47,17 @@ export function createProgram(ctx: CliContext): Command {
     .hook('preAction', (cmd) => {
       ctx.debug = Boolean(cmd.opts().debug);
     });
-  for (const make of COMMANDS) {
-    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) }));
+  const only = requestedCommand(argv);
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    if (only !== undefined && name !== only) continue;
+    program.addCommand(load()(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) }));
   }
   return program;
 }
 
 /** Runs the CLI and returns the exit code; never exits the process itself. */
 export async function run(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
-  const program = createProgram(ctx);
+  const program = createProgram(ctx, argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

@@ -24,6 +24,7 @@ import { formatProblem, type Problem } from '../util/problems';
 import { config, println, type CliContext } from './context';
 import { issueFileArgument } from './issue-arg';
 import { sendDue } from './send-due';
+import { summary } from './status';
 import { engineOption } from './options';
 
 export interface SendOptions {
@@ -427,9 +428,6 @@ function onInterrupt(ctx: CliContext, controller: AbortController): { off: () =>
 const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;
 const done = (c: DeliveryCounts) => c.sent + c.failed + c.unknown + c.skipped;
 
-export function summary(c: DeliveryCounts): string {
-  return `${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending + c.sending} pending`;
-}
 
 /** A progress bar on a terminal; otherwise one timestamped line per committed batch (cron logs). */
 function progressReporter(ctx: CliContext) {

@@ -12,7 +12,6 @@ import { escapeControl } from '../util/control-chars';
 import { UserError } from '../util/errors';
 import { hasErrors } from '../util/problems';
 import { config, println, type CliContext } from './context';
-import { summary } from './send';
 
 /**
  * A time from the store (UTC), as the editor reads every other time: in the publication's zone,
@@ -21,6 +20,11 @@ import { summary } from './send';
 export function localTime(stamp: string, zone: string): string {
   const dt = DateTime.fromISO(stamp, { zone: 'utc' });
   return dt.isValid ? dt.setZone(zone).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ') : stamp;
+}
+
+/** One line of a send's counts (status, and send's own summary). */
+export function summary(c: DeliveryCounts): string {
+  return `${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending + c.sending} pending`;
 }
 
 const total = (c: DeliveryCounts) => c.pending + c.sending + c.sent + c.failed + c.unknown + c.skipped;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WEB_VERSION_PATH } from './edition';
+import { WEB_VERSION_PATH } from './paths';
 import type { EditionContent } from '../store/types';
 
 /**

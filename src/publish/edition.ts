@@ -7,6 +7,7 @@ import { renderIssue, type Rendered } from '../render';
 import { publishedAssets } from '../render/publish';
 import { renderWebHtml } from '../render/web';
 import type { Edition, EditionAsset, EditionContent } from '../store/types';
+import { CALENDAR_TYPE, eventIcsPath, HTML_TYPE, WEB_VERSION_PATH, WEEK_ICS_PATH } from './paths';
 
 /**
  * An issue file made into an edition: loaded (errors stop here), its view computed, rendered once
@@ -17,11 +18,7 @@ import type { Edition, EditionAsset, EditionContent } from '../store/types';
  * the store keeps any list of named assets and `serve` answers them under /issues/<slug>/.
  */
 
-export const WEB_VERSION_PATH = 'web.html';
-export const WEEK_ICS_PATH = 'events.ics';
-export const eventIcsPath = (eventId: string) => `events/${eventId}.ics`;
-export const HTML_TYPE = 'text/html; charset=utf-8';
-export const CALENDAR_TYPE = 'text/calendar; charset=utf-8';
+export { CALENDAR_TYPE, eventIcsPath, HTML_TYPE, WEB_VERSION_PATH, WEEK_ICS_PATH } from './paths';
 
 export interface EditionDraft {
   slug: string;

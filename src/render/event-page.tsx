@@ -1,4 +1,3 @@
-import { renderToStaticMarkup } from 'react-dom/server';
 import type { EventView, IssueView } from '../issue/view';
 import { shortCode } from './calendar-links';
 
@@ -65,7 +64,8 @@ function eventPage(view: IssueView, e: EventView): string {
   ];
   return (
     '<!doctype html>' +
-    renderToStaticMarkup(
+    // Loaded here, not with the module: the store reaches this file, and `status` needs no React.
+    (require('react-dom/server') as typeof import('react-dom/server')).renderToStaticMarkup(
       <html lang={view.lang}>
         <head>
           <meta charSet="utf-8" />

@@ -1,8 +1,7 @@
 import type { Engine } from '../config';
 import type { IssueView } from '../issue/view';
-import { renderMjmlHtml } from './mjml';
+import { renderEngineHtml } from '.';
 import { compileTemplate } from './placeholders';
-import { renderReactHtml } from './react';
 
 /**
  * The web version of an issue (`web.html`, published at view.urls.web): the same template and
@@ -12,7 +11,7 @@ import { renderReactHtml } from './react';
  */
 export async function renderWebHtml(view: IssueView, engine: Engine): Promise<string> {
   const web: IssueView = { ...view, medium: 'web' };
-  const html = engine === 'mjml' ? await renderMjmlHtml(web) : await renderReactHtml(web);
+  const html = await renderEngineHtml(web, engine);
   // A template that forgot the medium must still never publish a raw placeholder: the link
   // then leads back to this page rather than to "%%UNSUBSCRIBE_URL%%".
   return compileTemplate(html)({ unsubscribeUrl: view.urls.web });
