@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, () => CommandFactory> = {
   status: () => (require('./status') as typeof import('./status')).statusCommand,
   serve: () => (require('./serve') as typeof import('./serve')).serveCommand,
   bounces: () => (require('./bounces') as typeof import('./bounces')).bouncesCommand,
+  store: () => (require('./store') as typeof import('./store')).storeCommand,
 };
 
 /**
