@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { isDraftSlug } from '../publish/draft';
+import { DRAFT_LIKE, isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
 import { EDITION_SELECT, QUERIES } from './sqlite-queries';
@@ -61,7 +61,8 @@ export class SqliteEditionStore implements EditionStore {
   }
 
   async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
-    const rows = this.stmt<[number], EditionRow & { sent_at: string }>(QUERIES.publishedEditions).all(opts.limit ?? -1);
+    // Drafts are left out by the query, before the limit (the feed's newest entries are issues, not a test send's draft).
+    const rows = this.stmt<[string, number], EditionRow & { sent_at: string }>(QUERIES.publishedEditions).all(DRAFT_LIKE, opts.limit ?? -1);
     return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
   }
 

@@ -72,7 +72,7 @@ export const QUERIES = {
   unsubscribeByKey: "UPDATE subscribers SET status = 'unsubscribed', updated_at = ? WHERE email_key = ? AND status <> 'unsubscribed'",
 
   // ── archive, feed, calendar and web versions ──
-  publishedEditions: `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} ORDER BY s.created_at DESC, s.slug DESC LIMIT ?`,
+  publishedEditions: `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} AND s.slug NOT LIKE ? ORDER BY s.created_at DESC, s.slug DESC LIMIT ?`,
   currentEdition: `${EDITION_SELECT} WHERE s.slug = ? ORDER BY e.number DESC LIMIT 1`,
   editionAsset: 'SELECT path, content_type, body FROM edition_assets WHERE edition_id = ? AND path = ?',
 } as const;

@@ -241,6 +241,22 @@ describeStores('subscribers', (kit) => {
     expect(await store.audience(10)).toEqual(['p@example.org', 'r@example.org', 's@example.org']);
   });
 
+  test('two connections adding, suppressing and confirming one address at once: one subscriber, one suppression, no error', async () => {
+    const where = await kit.fresh();
+    const one = await kit.openAt(where);
+    const two = await kit.openAt(where);
+    const added = await Promise.all([one.subscribers.add(a('race@example.org'), null, cli), two.subscribers.add(a('RACE@example.org'), null, cli)]);
+    expect(added.map((r) => r.outcome).sort()).toEqual(['added', 'exists']);
+    expect(added[0]!.subscriber!.id).toBe(added[1]!.subscriber!.id);
+    const suppressed = await Promise.all([one.subscribers.suppress(a('race@example.org'), 'unsubscribed'), two.subscribers.suppress(a('race@example.org'), 'bounced')]);
+    expect(suppressed.map((r) => r.added).sort()).toEqual([false, true]);
+    expect(await one.subscribers.counts()).toMatchObject({ active: 0, unsubscribed: 1, suppressed: 1 });
+    const { signup } = await one.subscribers.requestSignup(a('pair@example.org'), null, new Date(0));
+    const confirmed = await Promise.all([one.subscribers.confirmSignup(signup.id), two.subscribers.confirmSignup(signup.id)]);
+    expect(confirmed.map((c) => (typeof c === 'object' ? c.subscriber.email : c))).toEqual(['pair@example.org', 'pair@example.org']);
+    expect((await one.subscribers.events(a('pair@example.org'))).map((e) => e.kind)).toEqual(['consent']);
+  });
+
   test('reads from a second connection see what the first committed', async () => {
     const where = await kit.fresh();
     const one = await kit.openAt(where);
