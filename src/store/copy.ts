@@ -138,6 +138,9 @@ async function copyTables(sdb: SqliteDb, client: PoolClient, target: PgDb, opts:
     opts.onTable?.(entry);
   }
   await resetSequences(sdb, client);
+  // The caps (max_per_hour, max_per_day) count the slots of the shared pace: the last day's
+  // hand-overs are its history, so a send paused by a cap stays paused after the move.
+  await client.query("INSERT INTO send_slots (at) SELECT handed_over_at::timestamptz FROM deliveries WHERE handed_over_at::timestamptz > now() - interval '1 day'");
   const wrong = out.filter((t) => t.sqlite !== t.postgres);
   if (wrong.length) {
     throw new UserError(`the copy does not match (${wrong.map((t) => `${t.table}: ${t.sqlite} in SQLite, ${t.postgres} in PostgreSQL`).join('; ')}); nothing was copied`);
@@ -145,12 +148,22 @@ async function copyTables(sdb: SqliteDb, client: PoolClient, target: PgDb, opts:
   return out;
 }
 
+/**
+ * Columns only the PostgreSQL store has (several senders: the sender that claimed a delivery);
+ * they start empty in a copy.
+ */
+const PG_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { deliveries: ['claimed_by'] };
+
 /** The columns of a table, which must be the same on both sides (both at the same schema version). */
 async function sameColumns(sdb: SqliteDb, client: PoolClient, table: string): Promise<string[]> {
   const sqlite = (sdb.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((r) => r.name).sort();
+  const pgOnly = PG_ONLY_COLUMNS[table] ?? [];
   const pg = (
     await client.query<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", [table])
-  ).rows.map((r) => r.name).sort();
+  ).rows
+    .map((r) => r.name)
+    .filter((name) => !pgOnly.includes(name))
+    .sort();
   if (sqlite.join() !== pg.join()) {
     throw new Error(`the ${table} table differs between the SQLite (${sqlite.join(', ')}) and PostgreSQL (${pg.join(', ')}) schemas`);
   }

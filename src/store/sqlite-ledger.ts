@@ -14,6 +14,7 @@ import {
   type DeliveryState,
   type Ledger,
   type Outcome,
+  type RunEnd,
   type SendRecord,
   type SendState,
 } from '../send/ledger';
@@ -40,6 +41,9 @@ const iso = (d: Date) => d.toISOString();
  * the row really was in the state the caller believed. Claims commit before any message is sent.
  */
 export class SqliteLedger implements Ledger {
+  /** One sender per send: a second one is refused while the lease lives. */
+  readonly sharedSends = false;
+
   constructor(
     private readonly db: Database,
     private readonly editions: SqliteEditionStore,
@@ -173,6 +177,22 @@ export class SqliteLedger implements Ledger {
   async leaseHolder(sendId: number): Promise<{ owner: string; until: Date } | undefined> {
     const row = this.stmt<[number], { lease_owner: string | null; lease_expires_at: string | null }>('SELECT lease_owner, lease_expires_at FROM sends WHERE id = ?').get(sendId);
     return row?.lease_owner && row.lease_expires_at ? { owner: row.lease_owner, until: new Date(row.lease_expires_at) } : undefined;
+  }
+
+  async leaseHolders(sendId: number): Promise<{ owner: string; until: Date }[]> {
+    const holder = await this.leaseHolder(sendId);
+    return holder ? [holder] : [];
+  }
+
+  async endRun(sendId: number, owner: string, decide: (counts: DeliveryCounts) => SendState, now: Date): Promise<RunEnd> {
+    // The state moves while the lease is still held: no other run can start in between.
+    const counts = await this.counts(sendId);
+    const row = this.stmt<[number], { state: SendState }>('SELECT state FROM sends WHERE id = ?').get(sendId);
+    if (!row) throw new Error(`send ${sendId} is not in the store`);
+    const next = decide(counts);
+    if (row.state !== next) await this.transitionSend(sendId, row.state, next, now);
+    await this.releaseLease(sendId, owner);
+    return { state: next, counts, othersRunning: 0 };
   }
 
   async beginRun(sendId: number, now: Date): Promise<{ unknown: number; requeued: number }> {

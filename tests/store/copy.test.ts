@@ -209,3 +209,29 @@ test('store copy without an SQLite store, or to a database that does not exist, 
   expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   expect(missing.stderr.trim()).toMatch(/^cannot use the PostgreSQL store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/not_created: the database does not exist .*; check --to$/);
 });
+
+test('the last day\'s hand-overs come along as the caps\' history: a send paused by max_per_day stays paused on PostgreSQL', async () => {
+  const file = `${project.dir}/data/caps.db`;
+  const store = await openStore({ env: { databasePath: file } } as Parameters<typeof openStore>[0]);
+  try {
+    const imp = await store.subscribers.beginImport();
+    for (const a of ['x1@example.org', 'x2@example.org', 'x3@example.org']) await imp.subscribe(parseAddress(a), null);
+    await imp.commit();
+    const now = new Date();
+    const { send: s } = await store.ledger.beginSend({ slug: 'caps', edition: testEdition(), now });
+    await store.ledger.acquireLease(s.id, 'run', new Date(now.getTime() + 60_000), now);
+    const claimed = await store.ledger.claim(s.id, 3, now, 'run');
+    await store.ledger.commit({ sendId: s.id, owner: 'run', outcomes: [], handedOver: claimed.map((d) => d.id), now });
+  } finally {
+    await store.close();
+  }
+  const url = await pg.createDatabase();
+  await copyStore(file, url);
+  const copy = await openStore(pgEnv(url));
+  try {
+    expect(await copy.ledger.sharedPace!.reserve(1, { perDay: 3 })).toMatchObject({ ok: false, cap: 'max_per_day' });
+    expect((await copy.ledger.sharedPace!.reserve(1, { perDay: 4 })).ok).toBe(true);
+  } finally {
+    await copy.close();
+  }
+});

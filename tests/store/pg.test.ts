@@ -57,7 +57,7 @@ describe('PostgreSQL schema', () => {
     expect(await migrateWith(url)).toEqual(PG_MIGRATIONS.map((m) => m.version));
     expect(await migrateWith(url)).toEqual([]);
     const tables = (await sql<{ t: string }>(url, "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
-    expect(tables).toEqual(['deliveries', 'edition_assets', 'editions', 'feedback_reports', 'mailboxes', 'newsletter_schema', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']);
+    expect(tables).toEqual(['deliveries', 'edition_assets', 'editions', 'feedback_reports', 'mailboxes', 'newsletter_schema', 'send_leases', 'send_pace', 'send_slots', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']);
     expect(await sql(url, 'SELECT version FROM newsletter_schema')).toEqual([{ version: PG_SCHEMA_VERSION }]);
   });
 
