@@ -3,4 +3,4 @@ export interface SmtpSink {
   port: number;
   stop(): Promise<void>;
 }
-export declare function startSmtpSink(): Promise<SmtpSink>;
+export declare function startSmtpSink(opts?: { dumpDir?: string }): Promise<SmtpSink>;

@@ -12,11 +12,18 @@ const SMTP_SINK = '/usr/sbin/smtp-sink';
 /** How long smtp-sink may take to listen before we give up. */
 const START_TIMEOUT_MS = 10_000;
 
-async function startSmtpSink() {
+/**
+ * `dumpDir`: every message is also written there, one file each, headed by its envelope
+ * (`X-Mail-Args: <from>`, `X-Rcpt-Args: <to>`), for tests that count who got what.
+ */
+async function startSmtpSink(opts = {}) {
   if (!fs.existsSync(SMTP_SINK)) throw new Error(`${SMTP_SINK} is missing: run scripts/install-system-deps.sh (apt package postfix)`);
   const port = await freePort();
   // As root, smtp-sink must be told which user to drop to after binding.
-  const args = [...(os.userInfo().uid === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '256'];
+  const asRoot = os.userInfo().uid === 0;
+  if (opts.dumpDir && asRoot) fs.chmodSync(opts.dumpDir, 0o777);
+  const dump = opts.dumpDir ? ['-d', `${opts.dumpDir}/%H%M%S.`] : [];
+  const args = [...(asRoot ? ['-u', 'nobody'] : []), ...dump, `127.0.0.1:${port}`, '256'];
   const child = spawn(SMTP_SINK, args, { stdio: 'ignore' });
   await waitForPort(port);
   return {

@@ -461,4 +461,5 @@ function printReport(ctx: CliContext, slug: string, r: CampaignReport, where: st
   println(ctx.stdout, `${slug}: ${summary(r.counts)} (via ${where})`);
   for (const f of r.topFailures) println(ctx.stdout, `  ${f.count} × ${escapeControl(f.reply)}`);
   if (r.counts.unknown) println(ctx.stdout, `  ${r.counts.unknown} unknown: the server may have received them; not resent (see \`newsletter status ${slug}\`)`);
+  if (r.othersRunning > 0) println(ctx.stdout, `  ${r.othersRunning} other sender${r.othersRunning === 1 ? ' is' : 's are'} still running this send: it finishes with ${r.othersRunning === 1 ? 'it' : 'them'}.`);
 }

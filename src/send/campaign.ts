@@ -5,7 +5,7 @@ import { signToken, unsubscribeUrl } from '../unsubscribe/token';
 import { verpAddress } from '../bounces/verp';
 import { DeliveryStopped, SendInProgress, UserError } from '../util/errors';
 import type { DkimKey } from './dkim';
-import { LeaseLost, type DeliveryCounts, type Ledger, type SendRecord } from './ledger';
+import { LeaseLost, sendStateAfterRun, type DeliveryCounts, type Ledger, type SendRecord } from './ledger';
 import { DAY_MS } from './pace';
 import { renderedOf } from '../publish/edition';
 import type { EditionStore } from '../store/types';
@@ -51,6 +51,8 @@ export interface CampaignReport {
   counts: DeliveryCounts;
   /** Rows an earlier run that died left on the wire, now `unknown`. */
   interrupted: number;
+  /** Other senders still running this send (PostgreSQL): its state is theirs to settle. */
+  othersRunning: number;
   topFailures: { reply: string; count: number }[];
 }
 
@@ -86,7 +88,7 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
     const before = await ledger.counts(send.id);
     const resuming =
       send.state === 'stopped' || (send.state === 'finished' && ((input.resendUnknown && before.unknown > 0) || (input.retryFailed && before.failed > 0)));
-    if (resuming) await ledger.transitionSend(send.id, send.state, 'sending', now());
+    if (resuming) await resume(ledger, send, now());
     const { unknown: interrupted, requeued: returned } = await ledger.beginRun(send.id, now());
     const requeued = input.resendUnknown ? await ledger.requeueUnknown(send.id, now()) : 0;
     const retried = input.retryFailed ? await ledger.requeueFailed(send.id, now()) : 0;
@@ -94,7 +96,7 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
 
     const pub = config.publication;
     const caps = { perHour: pub.send.max_per_hour, perDay: pub.send.max_per_day };
-    const capHistory = caps.perHour || caps.perDay ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
+    const capHistory = !ledger.sharedPace && (caps.perHour || caps.perDay) ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
     let progressFailed = false;
     const prepared = new Map<number, Promise<PreparedIssue>>();
     const editionOf = (id: number): Promise<PreparedIssue> => {
@@ -122,6 +124,7 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
       ratePerSecond: pub.send.rate_per_second,
       caps,
       capHistory,
+      sharedPace: ledger.sharedPace,
       maxErrors: pub.send.max_errors,
       maxAttempts: pub.send.max_attempts,
       retryBaseMs: pub.send.retry_delay_seconds * 1000,
@@ -149,19 +152,34 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
       const advice = result.cause === 'lease' ? 'It goes on there; nothing is lost.' : 'Fix it and run the same command again: nobody is mailed twice.';
       throw new DeliveryStopped(`delivery stopped: ${result.reason}. ${advice}`);
     }
-    const counts = await ledger.counts(send.id);
-    const state = (await ledger.findSend(send.slug))!.state;
-    const next = result.status === 'done' && counts.pending === 0 && counts.sending === 0 ? 'finished' : 'stopped';
-    if (state !== next) await ledger.transitionSend(send.id, state, next, now());
-    return { send: { ...send, state: next }, result, counts, interrupted, topFailures: await ledger.topFailures(send.id, 3) };
+    const end = await ledger.endRun(send.id, owner, (counts) => sendStateAfterRun(result.status === 'done', counts), now());
+    return { send: { ...send, state: end.state }, result, counts: end.counts, interrupted, othersRunning: end.othersRunning, topFailures: await ledger.topFailures(send.id, 3) };
   } finally {
     clearInterval(renew);
     await ledger.releaseLease(input.send.id, owner).catch(() => undefined);
   }
 }
 
+/**
+ * stopped (or finished, for --resend-unknown/--retry-failed) → sending. Senders joining one send
+ * (PostgreSQL) may race to it: the one that loses finds it sending already, which is what it wanted.
+ */
+async function resume(ledger: Ledger, send: SendRecord, now: Date): Promise<void> {
+  try {
+    await ledger.transitionSend(send.id, send.state, 'sending', now);
+  } catch (err) {
+    if (!ledger.sharedSends || (await ledger.findSend(send.slug))?.state !== 'sending') throw err;
+  }
+}
+
 async function takeLease(ledger: Ledger, sendId: number, owner: string, now: Date): Promise<void> {
   const until = new Date(now.getTime() + LEASE_TTL_MS);
+  if (ledger.sharedSends) {
+    // Senders on this machine that were killed cannot finish: their rows are the next run's to settle now.
+    for (const holder of await ledger.leaseHolders(sendId)) {
+      if (isDeadLocalProcess(holder.owner)) await ledger.releaseLease(sendId, holder.owner);
+    }
+  }
   if (await ledger.acquireLease(sendId, owner, until, now)) return;
   const holder = await ledger.leaseHolder(sendId);
   // A holder on this machine whose process is gone (killed) cannot finish: take over at once.

@@ -1,4 +1,5 @@
 import type { Edition, EditionContent } from '../store/types';
+import type { CapCheck, Caps } from './pace';
 
 /**
  * What the campaign runner needs from a store: the sends and their deliveries. Declared here, by
@@ -134,6 +135,22 @@ export interface Ledger {
   releaseLease(sendId: number, owner: string): Promise<void>;
   /** Who holds the lease now, for the refusal message. */
   leaseHolder(sendId: number): Promise<{ owner: string; until: Date } | undefined>;
+  /** Every sender holding a lease on the send (at most one unless `sharedSends`). */
+  leaseHolders(sendId: number): Promise<{ owner: string; until: Date }[]>;
+  /**
+   * Whether several processes may run one send together (PostgreSQL): `acquireLease` then lets a
+   * second sender join a running send, claims never hand one delivery to two of them, and
+   * `beginRun` only touches rows of senders whose lease is gone. SQLite keeps one sender per send.
+   */
+  readonly sharedSends: boolean;
+  /**
+   * The end of `owner`'s run, in one step: its lease is given up and, when no other sender holds
+   * one, the send moves to the state `decide` picks from its counts (a sender that ends while
+   * others still run leaves the send to the last of them).
+   */
+  endRun(sendId: number, owner: string, decide: (counts: DeliveryCounts) => SendState, now: Date): Promise<RunEnd>;
+  /** A rate and cap budget shared by every sender of every send (PostgreSQL); without it each process paces itself. */
+  readonly sharedPace?: SharedPace;
   /**
    * The start of a run (under the lease): rows an earlier run left `sending` become `unknown` when
    * their message was on the wire, `pending` otherwise; every pending row's per-run attempts start
@@ -164,6 +181,33 @@ export interface Ledger {
   listSends(): Promise<(SendRecord & { counts: DeliveryCounts })[]>;
   /** For `status`: deliveries of a send in the given states, with their last reply. */
   listDeliveries(sendId: number, states: readonly DeliveryState[], limit: number): Promise<DeliveryListing[]>;
+}
+
+export interface RunEnd {
+  /** The send's state after the run. */
+  state: SendState;
+  counts: DeliveryCounts;
+  /** Other senders still running it (their leases live): the send's state was left to them. */
+  othersRunning: number;
+}
+
+/**
+ * The pace of several senders together: each message's start is a slot reserved in the store, so
+ * `rate_per_second`, `max_per_hour` and `max_per_day` hold over all processes on all hosts.
+ */
+export interface SharedPace {
+  /**
+   * The next start slot at least `intervalMs` after the previous one of any sender, counted against
+   * the caps from this moment; `waitMs` is how long to wait for it, by the store's clock.
+   */
+  reserve(intervalMs: number, caps: Caps): Promise<({ ok: true; waitMs: number; slot: number }) | Exclude<CapCheck, { ok: true }>>;
+  /** A reserved slot whose message did not go (the run stopped first): it no longer counts against the caps. */
+  refund(slot: number): Promise<void>;
+}
+
+/** The send's state after a run: finished only when the run got to its end and nothing is left pending or on the wire. */
+export function sendStateAfterRun(runDone: boolean, counts: DeliveryCounts): SendState {
+  return runDone && counts.pending === 0 && counts.sending === 0 ? 'finished' : 'stopped';
 }
 
 export interface DeliveryListing {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { UserError } from '../util/errors';
-import { LeaseLost, type ClaimedDelivery, type Ledger, type Outcome } from './ledger';
-import { afterOutcome, checkCaps, initialPace, nextSlot, type Caps, type PaceState } from './pace';
+import { LeaseLost, type ClaimedDelivery, type Ledger, type Outcome, type SharedPace } from './ledger';
+import { afterOutcome, checkCaps, initialPace, nextSlot, type CapCheck, type Caps, type PaceState } from './pace';
 import { fatalAdvice, type Failure } from './smtp-errors';
 import type { Transport } from './transport';
 
@@ -45,6 +45,8 @@ export interface RunnerOptions {
   caps?: Caps;
   /** When messages went to the server in the last day, oldest first (for the caps), in ms. */
   capHistory?: number[];
+  /** The store's pace shared by several senders (PostgreSQL); then `capHistory` is not used. */
+  sharedPace?: SharedPace;
   maxErrors: number;
   maxAttempts: number;
   /** First retry delay; doubles with each attempt. */
@@ -147,6 +149,44 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
     }
   };
 
+  const pause = (cap: Exclude<CapCheck, { ok: true }>): string => {
+    ending ??= { status: 'paused', cap: cap.cap, limit: cap.limit, resumeAt: new Date(cap.resumeAt) };
+    intake.abort();
+    return `${cap.cap} reached`;
+  };
+
+  /**
+   * Waits for this message's start: within the caps, at the rate's next slot. Resolves 'go', or
+   * why the message does not go. The message counts against the caps from the moment it passes
+   * the check: with several connections, others check while this one waits for its rate slot.
+   */
+  const awaitSlot = async (): Promise<'go' | string> => {
+    const shared = opts.sharedPace;
+    if (shared) {
+      // Several senders (PostgreSQL): the store hands out the slots, so the limits hold over all of them.
+      let reserved: Awaited<ReturnType<SharedPace['reserve']>>;
+      try {
+        reserved = await shared.reserve(pace.intervalMs, opts.caps ?? {});
+      } catch (err) {
+        storeFailed(err);
+        return 'the store failed';
+      }
+      if (!reserved.ok) return pause(reserved);
+      if (await sleepUntil(Date.now() + reserved.waitMs, halt.signal)) return 'go';
+      await shared.refund(reserved.slot).catch(() => undefined);
+      return 'the run stopped first';
+    }
+    const cap = checkCaps(capTimes, now().getTime(), opts.caps ?? {});
+    if (!cap.ok) return pause(cap);
+    const counted = now().getTime();
+    capTimes.push(counted);
+    const slot = nextSlot(pace, Date.now());
+    pace = slot.state;
+    if (await sleepUntil(slot.at, halt.signal)) return 'go';
+    capTimes.splice(capTimes.lastIndexOf(counted), 1);
+    return 'the run stopped first';
+  };
+
   const deliver = async (d: ClaimedDelivery): Promise<Outcome> => {
     let message: { raw: Buffer | readonly Buffer[]; messageId: string };
     try {
@@ -159,22 +199,8 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
     const release = await connections.acquire(halt.signal);
     if (!release) return notSent('the run stopped first');
     try {
-      const cap = checkCaps(capTimes, now().getTime(), opts.caps ?? {});
-      if (!cap.ok) {
-        ending ??= { status: 'paused', cap: cap.cap, limit: cap.limit, resumeAt: new Date(cap.resumeAt) };
-        intake.abort();
-        return notSent(`${cap.cap} reached`);
-      }
-      // The message counts against the caps from the moment it passes the check: with several
-      // connections, others check while this one waits for its rate slot.
-      const counted = now().getTime();
-      capTimes.push(counted);
-      const slot = nextSlot(pace, Date.now());
-      pace = slot.state;
-      if (!(await sleepUntil(slot.at, halt.signal))) {
-        capTimes.splice(capTimes.lastIndexOf(counted), 1);
-        return notSent('the run stopped first');
-      }
+      const slot = await awaitSlot();
+      if (slot !== 'go') return notSent(slot);
       const startedAt = Date.now();
       const from = typeof opts.from === 'function' ? opts.from(d.id) : opts.from;
       const result = await opts.transport.send({ from, to: d.address, raw: message.raw, sequence: d.id }, { onHandover: () => committer.handover(d.id) });

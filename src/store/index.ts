@@ -1,6 +1,4 @@
 import type { Config } from '../config';
-import { openPgStore } from './pg';
-import { openSqliteStore } from './sqlite';
 import type { Store } from './types';
 
 export type * from './types';
@@ -17,8 +15,9 @@ export interface OpenStoreOptions {
  * command and `close()` it in a `finally`.
  */
 export async function openStore(config: Pick<Config, 'env'>, opts: OpenStoreOptions = {}): Promise<Store> {
-  if (config.env.databaseUrl) return openPgStore(config.env.databaseUrl, { now: opts.now });
-  return openSqliteStore(config.env.databasePath, { now: opts.now });
+  // Each driver is loaded only by the commands that use it (a cold command pays for one).
+  if (config.env.databaseUrl) return (require('./pg') as typeof import('./pg')).openPgStore(config.env.databaseUrl, { now: opts.now });
+  return (require('./sqlite') as typeof import('./sqlite')).openSqliteStore(config.env.databasePath, { now: opts.now });
 }
 
 /** Whether the configured store exists yet (a SQLite file not yet made does not; a PostgreSQL URL is taken to). */

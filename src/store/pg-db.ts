@@ -49,23 +49,23 @@ const CONNECTION_CODES: Record<string, string> = {
 };
 
 /** PostgreSQL's expected failures, as one line the user can act on; anything else passes through. */
-export function pgError(err: unknown, location: string): unknown {
+export function pgError(err: unknown, location: string, setting = 'DATABASE_URL'): unknown {
   if (err instanceof UserError) return err;
   const code = String((err as { code?: unknown })?.code ?? '');
   const said = (err as Error)?.message ?? String(err);
   const connection = CONNECTION_CODES[code];
-  if (connection) return new UserError(`cannot use the PostgreSQL store ${location}: ${connection} (${said}); check DATABASE_URL`);
+  if (connection) return new UserError(`cannot use the PostgreSQL store ${location}: ${connection} (${said}); check ${setting}`);
   if (code === '55P03' || code === '40P01') {
     return new UserError(`the store ${location} is busy: another newsletter command is writing to it; try again when it has finished`);
   }
   if (code === '53100') return new UserError(`the disk of the PostgreSQL server holding ${location} is full; nothing was written`);
-  if (code === '25006') return new UserError(`the PostgreSQL store ${location} is read-only (${said}); check DATABASE_URL points at the primary server`);
+  if (code === '25006') return new UserError(`the PostgreSQL store ${location} is read-only (${said}); check ${setting} points at the primary server`);
   if (/^(Connection terminated|connect ECONN|getaddrinfo|timeout expired)/i.test(said)) {
-    return new UserError(`cannot use the PostgreSQL store ${location}: ${said}; check DATABASE_URL and that the server is running`);
+    return new UserError(`cannot use the PostgreSQL store ${location}: ${said}; check ${setting} and that the server is running`);
   }
   // A URL pg cannot parse, SSL refused by the server, …
   if (/^(The server does not support SSL|self[- ]signed certificate|Invalid URL)/i.test(said)) {
-    return new UserError(`cannot use the PostgreSQL store ${location}: ${said}; check DATABASE_URL`);
+    return new UserError(`cannot use the PostgreSQL store ${location}: ${said}; check ${setting}`);
   }
   return err;
 }
@@ -74,21 +74,25 @@ export class PgDb {
   constructor(
     readonly pool: pg.Pool,
     readonly location: string,
+    /** Where the URL came from, for messages: DATABASE_URL, or `--to` of store copy. */
+    readonly setting = 'DATABASE_URL',
+    /** How long a write waits for another's lock before the store says it is busy. */
+    readonly lockTimeoutMs = PG_LOCK_TIMEOUT_MS,
   ) {}
 
-  static create(url: string, opts: { max?: number } = {}): PgDb {
+  static create(url: string, opts: { max?: number; setting?: string; lockTimeoutMs?: number } = {}): PgDb {
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, types, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
     // An idle client that loses its connection (server restarted) is dropped by the pool; without a
     // listener its error would end the process.
     pool.on('error', () => undefined);
-    return new PgDb(pool, maskUrl(url));
+    return new PgDb(pool, maskUrl(url), opts.setting, opts.lockTimeoutMs);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
     try {
       return await on.query<R>(sql, params);
     } catch (err) {
-      throw pgError(err, this.location);
+      throw pgError(err, this.location, this.setting);
     }
   }
 
@@ -104,7 +108,7 @@ export class PgDb {
     try {
       return await this.pool.connect();
     } catch (err) {
-      throw pgError(err, this.location);
+      throw pgError(err, this.location, this.setting);
     }
   }
 
@@ -118,7 +122,7 @@ export class PgDb {
     let broken = false;
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${PG_LOCK_TIMEOUT_MS}`);
+      await client.query(`SET LOCAL lock_timeout = ${Math.round(this.lockTimeoutMs)}`);
       if (opts.lock) await client.query('SELECT pg_advisory_xact_lock($1)', [SUBSCRIBERS_LOCK]);
       const out = await fn(client);
       await client.query('COMMIT');
@@ -129,7 +133,7 @@ export class PgDb {
       } catch {
         broken = true;
       }
-      throw pgError(err, this.location);
+      throw pgError(err, this.location, this.setting);
     } finally {
       client.release(broken);
     }

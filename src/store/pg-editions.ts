@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { isDraftSlug } from '../publish/draft';
+import { DRAFT_LIKE, isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import type { PgDb, Queryable } from './pg-db';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
@@ -73,8 +73,8 @@ export class PgEditionStore implements EditionStore {
 
   async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
     const rows = await this.db.rows<EditionRow & { sent_at: string }>(
-      `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} ORDER BY s.created_at DESC, s.slug DESC LIMIT $1`,
-      [opts.limit ?? null],
+      `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} AND s.slug NOT LIKE $1 ORDER BY s.created_at DESC, s.slug DESC LIMIT $2`,
+      [DRAFT_LIKE, opts.limit ?? null],
     );
     return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
   }

@@ -198,6 +198,36 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE deliveries ADD COLUMN run_attempts integer NOT NULL DEFAULT 0 CHECK (run_attempts >= 0);
       CREATE INDEX deliveries_by_handover ON deliveries (handed_over_at) WHERE handed_over_at IS NOT NULL;
       UPDATE deliveries SET on_wire = 1 WHERE state = 'sending';
+
+      -- PostgreSQL only: several senders on one send (src/store/pg-ledger.ts). Each holds its own
+      -- lease; a claimed row names its sender, so a run settles only the rows of senders gone.
+      ALTER TABLE deliveries ADD COLUMN claimed_by text COLLATE "C";
+      CREATE TABLE send_leases (
+        send_id    bigint NOT NULL REFERENCES sends (id) ON DELETE CASCADE,
+        owner      text COLLATE "C" NOT NULL,
+        expires_at text COLLATE "C" NOT NULL,
+        PRIMARY KEY (send_id, owner)
+      );
+      -- One rate budget for all senders: the next free start slot, and the slots handed out (for
+      -- max_per_hour and max_per_day over every sender).
+      CREATE TABLE send_pace (
+        id      integer PRIMARY KEY CHECK (id = 1),
+        next_at timestamptz NOT NULL
+      );
+      INSERT INTO send_pace (id, next_at) VALUES (1, '-infinity');
+      CREATE TABLE send_slots (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX send_slots_by_time ON send_slots (at);
+    `,
+  },
+  {
+    version: 7,
+    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason',
+    sql: `
+      CREATE INDEX deliveries_by_feedback ON deliveries (send_id, feedback, address, edition_id) WHERE feedback IS NOT NULL;
+      CREATE INDEX suppressions_by_reason ON suppressions (reason);
     `,
   },
 ];

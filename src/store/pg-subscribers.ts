@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { addressKey, type Address } from '../subscribers/address';
-import { PG_LOCK_TIMEOUT_MS, SUBSCRIBERS_LOCK, type PgDb, type Queryable } from './pg-db';
+import { SUBSCRIBERS_LOCK, type PgDb, type Queryable } from './pg-db';
 import type {
   AddResult,
   EventSource,
@@ -51,6 +51,49 @@ export async function pgSuppressKey(db: PgDb, client: PoolClient, key: string, r
   const suppression = (await db.one<Suppression>('SELECT address, reason, at, detail FROM suppressions WHERE address = $1', [key], client))!;
   return { added, suppression, subscriberUnsubscribed: unsubscribed === 1 };
 }
+
+/**
+ * An imported active row, in one statement (an import of 100,000 rows to a server across a
+ * network is 100,000 round trips, not 400,000): the same rules as SqliteSubscriberStore's import.
+ * New address: added under its mailbox's id. Known address: renamed when the row has a different,
+ * non-empty name. Suppressed or unsubscribed: never re-subscribed. Seen earlier in this import:
+ * only fills a missing name. A function of the session (pg_temp), made for each import: the
+ * schema has no functions to migrate.
+ */
+const IMPORT_SUBSCRIBE_FUNCTION = `
+CREATE OR REPLACE FUNCTION pg_temp.newsletter_import_subscribe(p_email text, p_key text, p_name text, p_at text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  first boolean;
+  sub record;
+  box bigint;
+BEGIN
+  INSERT INTO import_seen (key) VALUES (p_key) ON CONFLICT DO NOTHING;
+  first := FOUND;
+  SELECT id, name, status INTO sub FROM subscribers WHERE email_key = p_key;
+  IF NOT first THEN
+    IF p_name <> '' AND sub.id IS NOT NULL AND sub.name IS NULL THEN
+      UPDATE subscribers SET name = p_name, updated_at = p_at WHERE id = sub.id;
+    END IF;
+    RETURN 'duplicate';
+  END IF;
+  IF sub.status = 'unsubscribed' OR EXISTS (SELECT 1 FROM suppressions WHERE address = p_key) THEN
+    RETURN 'suppressed';
+  END IF;
+  IF sub.id IS NULL THEN
+    SELECT min(id) INTO box FROM mailboxes WHERE address = p_key;
+    IF box IS NULL THEN
+      INSERT INTO mailboxes (address, created_at) VALUES (p_key, p_at) RETURNING id INTO box;
+    END IF;
+    INSERT INTO subscribers (id, email, email_key, name, status, added_at, updated_at) VALUES (box, p_email, p_key, p_name, 'active', p_at, p_at);
+    RETURN 'added';
+  END IF;
+  IF p_name <> '' AND p_name IS DISTINCT FROM sub.name THEN
+    UPDATE subscribers SET name = p_name, updated_at = p_at WHERE id = sub.id;
+    RETURN 'updated';
+  END IF;
+  RETURN 'unchanged';
+END $$`;
 
 /** Subscribers, suppressions, mailboxes, events and signups in PostgreSQL, as SqliteSubscriberStore. */
 export class PgSubscriberStore implements SubscriberStore {
@@ -257,12 +300,13 @@ export class PgSubscriberStore implements SubscriberStore {
     const client = await this.db.connect();
     try {
       await this.db.query('BEGIN', [], client);
-      await this.db.query(`SET LOCAL lock_timeout = ${PG_LOCK_TIMEOUT_MS}`, [], client);
+      await this.db.query(`SET LOCAL lock_timeout = ${Math.round(this.db.lockTimeoutMs)}`, [], client);
       // The subscriber write lock now (waiting up to the lock timeout), so the import cannot fail
       // half-way because another process is writing the same rows.
       await this.db.query('SELECT pg_advisory_xact_lock($1)', [SUBSCRIBERS_LOCK], client);
       // Addresses already seen in this import live in a temporary table, not in memory.
       await this.db.query('CREATE TEMP TABLE import_seen (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP', [], client);
+      await this.db.query(IMPORT_SUBSCRIBE_FUNCTION, [], client);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
@@ -293,28 +337,13 @@ export class PgSubscriberStore implements SubscriberStore {
     const ensureOpen = () => {
       if (!open) throw new Error('this import has already ended');
     };
-    const rename = (name: string, id: number) => db.query('UPDATE subscribers SET name = $1, updated_at = $2 WHERE id = $3', [name, this.stamp(), id], client);
 
     return {
+      // One round trip per row (the rules of SqliteSubscriberStore's import, in IMPORT_SUBSCRIBE_FUNCTION).
       subscribe: async (address, name): Promise<ImportOutcome> => {
         ensureOpen();
-        const key = addressKey(address);
-        const first = (await db.query('INSERT INTO import_seen (key) VALUES ($1) ON CONFLICT DO NOTHING', [key], client)).rowCount === 1;
-        const existing = await this.find(key, client);
-        if (!first) {
-          if (name && existing && !existing.name) await rename(name, existing.id);
-          return 'duplicate';
-        }
-        if (existing?.status === 'unsubscribed' || (await this.findSuppression(key, client))) return 'suppressed';
-        if (!existing) {
-          await this.insertSubscriber(address, key, name, client);
-          return 'added';
-        }
-        if (name && name !== existing.name) {
-          await rename(name, existing.id);
-          return 'updated';
-        }
-        return 'unchanged';
+        const row = await db.one<{ outcome: ImportOutcome }>('SELECT pg_temp.newsletter_import_subscribe($1, $2, $3, $4) AS outcome', [address, addressKey(address), name, this.stamp()], client);
+        return row!.outcome;
       },
       suppress: async (address, reason, detail): Promise<ImportOutcome> => {
         ensureOpen();

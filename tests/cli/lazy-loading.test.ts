@@ -32,7 +32,7 @@ async function packagesLoaded(dir: string, args: string[]): Promise<{ code: numb
 
 // The seed issue's engine is the publication's default, react (newsletter.yaml).
 const CASES: { args: string[]; loads: string[]; never: string[] }[] = [
-  { args: ['status'], loads: ['better-sqlite3'], never: ['react', 'react-dom', '@react-email/render', 'mjml', 'cli-progress', 'imapflow'] },
+  { args: ['status'], loads: ['better-sqlite3'], never: ['pg', 'react', 'react-dom', '@react-email/render', 'mjml', 'cli-progress', 'imapflow'] },
   { args: ['subscribers', 'count'], loads: ['better-sqlite3'], never: ['react', 'react-dom', 'mjml', 'imapflow'] },
   { args: ['check', 'issues/2021-03-22.yaml'], loads: ['@react-email/render', '@jsx-email/doiuse-email'], never: ['mjml', 'imapflow', 'feedsmith', 'mailparser', 'turndown', 'ical.js', 'busboy', '@react-email/code-block', 'undici'] },
   { args: ['check', 'issues/2021-03-22.yaml', '--engine', 'mjml'], loads: ['mjml'], never: ['@react-email/render', 'react-dom', 'imapflow', 'feedsmith'] },

@@ -15,7 +15,7 @@ export interface SendProject {
  * A temp project with `count` subscribers imported into a real SQLite file, and send settings fit
  * for tests: fast retries, a high rate, two connections.
  */
-export async function makeSendProject(count: number, opts: { smtpUrl?: string; send?: string } = {}): Promise<SendProject> {
+export async function makeSendProject(count: number, opts: { smtpUrl?: string; send?: string; env?: Record<string, string> } = {}): Promise<SendProject> {
   const addresses = Array.from({ length: count }, (_, i) => `member${String(i + 1).padStart(4, '0')}@example.org`);
   const csv = ['email,name', ...addresses.map((a, i) => `${a},Member ${i + 1}`)].join('\n') + '\n';
   const dir = makeProject({ 'members.csv': csv });
@@ -24,6 +24,7 @@ export async function makeSendProject(count: number, opts: { smtpUrl?: string; s
   fs.writeFileSync(path.join(dir, 'newsletter.yaml'), yaml.replace(/^send: .*$/m, `send: ${send}`));
   const env: Record<string, string> = { DATABASE_PATH: path.join(dir, 'data', 'test.db'), UNSUBSCRIBE_SECRET: SECRET };
   if (opts.smtpUrl) env.SMTP_URL = opts.smtpUrl;
+  Object.assign(env, opts.env);
   const imported = await runCli(['subscribers', 'import', 'members.csv'], { cwd: dir, env });
   if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
   return { dir, env, addresses };

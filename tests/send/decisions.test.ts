@@ -1,3 +1,4 @@
+import { sendStateAfterRun, type DeliveryState } from '../../src/send/ledger';
 import { bounceStorm } from '../../src/send/runner';
 import { afterOutcome, checkCaps, DAY_MS, estimateMs, HOUR_MS, initialPace, MAX_INTERVAL_MS, nextSlot, RECOVER_AFTER } from '../../src/send/pace';
 import { classifySmtpError, permanentMeaning } from '../../src/send/smtp-errors';
@@ -137,5 +138,20 @@ describe('a bounce storm stops the send', () => {
     [[...run(0, 40), ...run(10, 10)], true],
   ])('%#', (recent, storm) => {
     expect(bounceStorm(recent)).toBe(storm);
+  });
+});
+
+describe("a send's state after a run", () => {
+  const counts = (c: Partial<Record<DeliveryState, number>>) => ({ pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, ...c });
+  test.each([
+    [true, counts({ sent: 5 }), 'finished'],
+    [true, counts({ sent: 3, failed: 1, unknown: 1, skipped: 1 }), 'finished'],
+    // Another sender still has rows on the wire, or retries wait: not finished.
+    [true, counts({ sent: 4, sending: 1 }), 'stopped'],
+    [true, counts({ sent: 4, pending: 1 }), 'stopped'],
+    // Interrupted, paused or stopped: never finished, even with nothing left.
+    [false, counts({ sent: 5 }), 'stopped'],
+  ] as const)('run done %s, %j → %s', (done, c, expected) => {
+    expect(sendStateAfterRun(done, c)).toBe(expected);
   });
 });

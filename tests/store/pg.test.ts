@@ -4,6 +4,7 @@ import { MIGRATIONS } from '../../src/store/migrations';
 import { openPgStore } from '../../src/store/pg';
 import { PgDb } from '../../src/store/pg-db';
 import { pgMigrate, pgSchemaVersion, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/store/pg-migrations';
+import { parseAddress } from '../../src/subscribers/address';
 import { UserError } from '../../src/util/errors';
 import { makeProject, runCli } from '../helpers/cli';
 import { startPostgres, type Postgres } from '../helpers/postgres';
@@ -57,7 +58,7 @@ describe('PostgreSQL schema', () => {
     expect(await migrateWith(url)).toEqual(PG_MIGRATIONS.map((m) => m.version));
     expect(await migrateWith(url)).toEqual([]);
     const tables = (await sql<{ t: string }>(url, "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
-    expect(tables).toEqual(['deliveries', 'edition_assets', 'editions', 'feedback_reports', 'mailboxes', 'newsletter_schema', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']);
+    expect(tables).toEqual(['deliveries', 'edition_assets', 'editions', 'feedback_reports', 'mailboxes', 'newsletter_schema', 'send_leases', 'send_pace', 'send_slots', 'sends', 'signups', 'subscribers', 'subscription_events', 'suppressions']);
     expect(await sql(url, 'SELECT version FROM newsletter_schema')).toEqual([{ version: PG_SCHEMA_VERSION }]);
   });
 
@@ -74,7 +75,7 @@ describe('PostgreSQL schema', () => {
     const url = await pg.createDatabase();
     expect(await migrateWith(url, PG_MIGRATIONS.slice(0, 3))).toEqual([1, 2, 3]);
     await sql(url, "INSERT INTO subscribers (id, email, email_key, status, added_at, updated_at) VALUES (7, 'A@example.org', 'a@example.org', 'active', '2021-01-01T00:00:00.000Z', '2021-01-01T00:00:00.000Z')");
-    expect(await migrateWith(url)).toEqual([4, 5, 6]);
+    expect(await migrateWith(url)).toEqual(PG_MIGRATIONS.slice(3).map((m) => m.version));
     // Version 4 gives the subscriber its mailbox, and later mailboxes never reuse a subscriber id.
     expect(await sql(url, 'SELECT id, address FROM mailboxes')).toEqual([{ id: '7', address: 'a@example.org' }]);
     expect(await sql(url, "INSERT INTO mailboxes (address, created_at) VALUES ('b@example.org', 'x') RETURNING id")).toEqual([{ id: '8' }]);
@@ -160,6 +161,31 @@ describe('opening a PostgreSQL store through DATABASE_URL', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot use the PostgreSQL store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: the password was refused .*; check DATABASE_URL/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a write waits for another process\'s import to finish, and says the store is busy if it waits too long', async () => {
+    const url = await pg.createDatabase();
+    const importer = await openPgStore(url);
+    const other = await openPgStore(url, { lockTimeoutMs: 300 });
+    try {
+      const imp = await importer.subscribers.beginImport();
+      await imp.subscribe(parseAddress('imported@example.org'), null);
+      const err = await failure(other.subscribers.add(parseAddress('waiting@example.org'), null, { source: 'cli' }));
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toBe(`the store ${url.replace(pg.password, '***')} is busy: another newsletter command is writing to it; try again when it has finished`);
+      // Within the wait, the write goes through once the import commits.
+      const waiting = importer.subscribers.suppress(parseAddress('imported@example.org'), 'manual').then(() => 'suppressed');
+      const patient = await openPgStore(url);
+      const added = patient.subscribers.add(parseAddress('waiting@example.org'), null, { source: 'cli' });
+      await imp.commit();
+      expect((await added).outcome).toBe('added');
+      expect(await waiting).toBe('suppressed');
+      expect(await other.subscribers.counts()).toMatchObject({ active: 1, unsubscribed: 1 });
+      await patient.close();
+    } finally {
+      await importer.close();
+      await other.close();
+    }
   });
 
   test('the schema version is read from the database', async () => {

@@ -1,33 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, runCli } from '../helpers/cli';
+import { startServe } from '../helpers/serve';
 import { NEW_SECRET, SEED_SLUG, sentProject, type SentProject } from '../unsubscribe/project';
 
 /**
  * `newsletter serve` as an operator runs it: a real process (bin/newsletter.js → lib/, built by
  * `npm run build:ts`), logging to stdout, stopped with SIGTERM as systemd stops it.
  */
-
-const BIN = path.join(REPO_ROOT, 'bin', 'newsletter.js');
-
-function startServe(cwd: string, env: Record<string, string>, args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const m = /^Serving \S+ on (http:\/\/\S+) — Ctrl-C to stop$/m.exec(stdout);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => reject(new Error(`serve exited before printing its URL: ${stderr}`)));
-  });
-  url.catch(() => undefined);
-  return { child, url, exited, output: () => ({ stdout, stderr }) };
-}
 
 describe('newsletter serve (process)', () => {
   let project: SentProject;
