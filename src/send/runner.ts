@@ -381,8 +381,10 @@ class Committer {
   private outcomes: { id: number; outcome: Outcome }[] = [];
   private marks: { id: number; resolve: () => void; reject: (err: Error) => void }[] = [];
   private writes = 0;
+  /** Settles once the last commit started has settled (and every one before it). */
+  private lastSettled: Promise<void> = Promise.resolve();
   private scheduled = false;
-  private settled: (() => void)[] = [];
+  private waiters: (() => void)[] = [];
   private failed: unknown;
   private reportedAt = 0;
 
@@ -407,7 +409,7 @@ class Committer {
   /** Commits what is queued and waits for every commit in flight (after a failure: nothing new). */
   async flush(): Promise<void> {
     this.kick();
-    while (this.busy()) await new Promise<void>((resolve) => this.settled.push(resolve));
+    while (this.busy()) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** The end of the run: everything queued, and once more after a store failure (it may have recovered). */
@@ -455,7 +457,16 @@ class Committer {
     } catch (err) {
       written = Promise.reject(err);
     }
-    written.then(
+    // A commit counts as done only once the one before it settled too: a message goes on the wire
+    // only after every outcome queued before its mark is committed, whichever commit finishes first
+    // (SQLite applies them in order anyway; a store with several connections may not).
+    const before = this.lastSettled;
+    const settled = written.then(
+      () => before,
+      (err: unknown) => before.then(() => Promise.reject(err)),
+    );
+    this.lastSettled = settled.catch(() => undefined);
+    settled.then(
       () => {
         this.writes--;
         for (const m of marks) m.resolve();
@@ -485,6 +496,6 @@ class Committer {
 
   private wake(): void {
     if (this.busy()) return;
-    for (const resolve of this.settled.splice(0)) resolve();
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 }
