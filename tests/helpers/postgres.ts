@@ -32,11 +32,10 @@ const PASSWORD = 'pg-test-password';
 export const INSTALL_HINT = 'PostgreSQL is not installed (initdb and pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin): run `bash scripts/install-system-deps.sh`';
 
 /** The folder holding initdb and pg_ctl: on PATH, or Debian's newest /usr/lib/postgresql/<v>/bin. */
-export function postgresBin(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+export function postgresBin(searchPath = process.env.PATH ?? '', root = '/usr/lib/postgresql'): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir && fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl'))) return dir;
   }
-  const root = '/usr/lib/postgresql';
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
   for (const v of versions) {
     const dir = path.join(root, v, 'bin');
@@ -84,8 +83,9 @@ function run(file: string, args: string[], opts: ExecFileOptions): Promise<strin
 
 let databases = 0;
 
-export async function startPostgres(): Promise<Postgres> {
-  const bin = postgresBin();
+/** `where` is for the test of the missing-binaries message only. */
+export async function startPostgres(where: { searchPath?: string; root?: string } = {}): Promise<Postgres> {
+  const bin = postgresBin(where.searchPath, where.root);
   if (!bin) throw new Error(INSTALL_HINT);
   const who = account();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-'));
