@@ -36,6 +36,7 @@ const PARTS: [string, string[]][] = [
   ['personalise', ['personalised messages']],
   ['deliver', ['delivery, ours (ledger on)', 'delivery, nodemailer pool + Promise.all', 'delivery, Postfix smtp-source (ceiling)', '  ours / nodemailer pool']],
   ['scale', ['20 subscribers: import', '200 subscribers: send (whole process)', '200 subscribers: send peak memory', 'send time 200 / 20']],
+  ['senders', ['send, SQLite, 1 sender', 'send, PostgreSQL, 1 sender on one send', 'send, PostgreSQL, 2 senders on one send', 'send, PostgreSQL, 3 senders on one send', '  PostgreSQL 3 senders / 1 sender']],
 ];
 
 describe('npm run bench -- --tiny: every part runs and reports its rows', () => {
