@@ -78,6 +78,8 @@ const TARGETS = {
   vsSmtpSource: 0.4,
   peakRssBytes: 300 * 1024 * 1024,
   scaleRatio: 11,
+  /** An import streams: its peak memory for ten times the rows stays within this factor. */
+  importMemoryGrowth: 1.25,
 };
 
 /** What the parts need from the machine: Postfix's tools for the SMTP parts, and lib/ for all. */
@@ -235,6 +237,48 @@ async function benchScale(size) {
 }
 
 /**
+ * The store at scale: `subscribers import` of big files (time and peak memory: it streams, so
+ * memory should not grow with the file), then a store of a year of weekly sends (generated with
+ * SQL, scripts/bench/year-store.js) and what reads it: `status`, `subscribers count` and `list`
+ * as new processes, and the public server's unsubscribe link, one-click POST and archive pages.
+ */
+async function benchStore(size) {
+  const imports = [];
+  for (const rows of size.importSizes) {
+    const project = c.makeProject(`import-${rows}`);
+    try {
+      step(`import of ${fmt(rows)} rows`);
+      c.writeSubscribersCsv(path.join(project.dir, 'members.csv'), rows);
+      const r = await c.runCliOk(['subscribers', 'import', 'members.csv'], { cwd: project.dir, env: project.env });
+      imports.push({ rows, ms: r.ms, peakRssBytes: r.maxRssBytes });
+    } finally {
+      project.remove();
+    }
+  }
+  const project = c.makeProject('year');
+  try {
+    const deliveries = size.yearMembers * size.yearSends;
+    step(`generating a year: ${fmt(size.yearMembers)} members × ${size.yearSends} sends (${fmt(deliveries)} deliveries)`);
+    const generated = await worker('year-store.js', [project.env.DATABASE_PATH, size.yearMembers, size.yearSends]);
+    const slug = require('./bench/year-store').slugOf(Math.floor(size.yearSends / 2));
+    const runs = size.storeRuns;
+    step(`status, subscribers count and list on it, ${runs} processes each`);
+    const commands = {
+      status: await coldRuns(() => ['status'], runs, project),
+      statusIssue: await coldRuns(() => ['status', slug], runs, project),
+      count: await coldRuns(() => ['subscribers', 'count'], runs, project),
+      list: await coldRuns(() => ['subscribers', 'list'], runs, project),
+    };
+    step('the public server on it: unsubscribe page and one-click POST, archive, feed, web version');
+    const serve = await worker('store-serve.js', [project.dir, project.env.DATABASE_PATH, Math.max(runs * 4, 3), slug, size.yearMembers]);
+    const fileBytes = fs.statSync(project.env.DATABASE_PATH).size;
+    return { imports, year: { members: size.yearMembers, sends: size.yearSends, deliveries: generated.deliveries, generateMs: generated.ms, fileBytes, slug }, commands, serve };
+  } finally {
+    project.remove();
+  }
+}
+
+/**
  * `send --yes` as `senders` processes started together on one send (each a whole process: start,
  * render, store, deliver), into smtp-sink with the rate lifted; the store is the project's SQLite
  * file or, with `databaseUrl`, PostgreSQL. Wall time from the start of the first to the end of
@@ -336,6 +380,29 @@ function scaleRows(scale) {
   return rows;
 }
 
+function storeRows({ imports, year, commands, serve }) {
+  const rows = [];
+  for (const i of imports) {
+    rows.push(row(`import of ${fmt(i.rows)} rows (whole process)`, `${fmt(i.ms / 1000, 2)} s (${fmt((i.rows / i.ms) * 1000)} rows/s)`));
+    rows.push(row(`import of ${fmt(i.rows)} rows: peak memory`, mb(i.peakRssBytes)));
+  }
+  const [small, large] = imports;
+  const growth = large.peakRssBytes / small.peakRssBytes;
+  rows.push(row(`import peak memory ${fmt(large.rows)} / ${fmt(small.rows)} rows`, `${fmt(growth, 2)}×`, `≤ ${TARGETS.importMemoryGrowth}× (bounded)`, growth <= TARGETS.importMemoryGrowth));
+  const y = `${fmt(year.members)} × ${year.sends} sends`;
+  rows.push(row(`year store: ${y} (${fmt(year.deliveries)} deliveries, ${mb(year.fileBytes)}), generated`, `${fmt(year.generateMs / 1000, 1)} s`));
+  rows.push(coldRow(`  ${y}: newsletter status (every send)`, commands.status));
+  rows.push(coldRow(`  ${y}: newsletter status ${year.slug}`, commands.statusIssue));
+  rows.push(coldRow(`  ${y}: newsletter subscribers count`, commands.count));
+  rows.push(coldRow(`  ${y}: newsletter subscribers list (every member)`, commands.list));
+  rows.push(row(`  ${y}: serve, unsubscribe link page (GET), median of ${serve.unsubscribePage.runs}`, ms(serve.unsubscribePage.medianMs)));
+  rows.push(row(`  ${y}: serve, one-click unsubscribe (POST), median of ${serve.unsubscribePost.runs}`, ms(serve.unsubscribePost.medianMs)));
+  rows.push(row(`  ${y}: serve, archive /issues/, median of ${serve.archive.runs}`, ms(serve.archive.medianMs)));
+  rows.push(row(`  ${y}: serve, feed /feed.xml, median of ${serve.feed.runs}`, ms(serve.feed.medianMs)));
+  rows.push(row(`  ${y}: serve, web version, median of ${serve.web.runs}`, ms(serve.web.medianMs)));
+  return rows;
+}
+
 function senderRows(r) {
   const n = `${fmt(r.messages)} msgs, ${r.connectionsPerSender} conns each, whole processes`;
   const rows = [row(`send, SQLite, 1 sender, ${n}`, `${fmt(r.sqlite.perSecond)} msg/s (${ms(r.sqlite.ms)})`)];
@@ -357,6 +424,7 @@ const PARTS = [
   { name: 'personalise', run: (size, results) => results.personalise ?? benchPersonalise(size), rows: personaliseRows },
   { name: 'deliver', needsPostfix: true, run: benchDeliver, rows: deliverRows },
   { name: 'scale', needsPostfix: true, run: benchScale, rows: scaleRows },
+  { name: 'store', run: benchStore, rows: storeRows },
   { name: 'senders', needsPostfix: true, needsPostgres: true, run: benchSenders, rows: senderRows },
 ];
 

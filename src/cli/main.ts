@@ -11,7 +11,7 @@ type CommandFactory = (ctx: CliContext) => Command;
  * Each command lives in its own file and is added here, by name, in the order of `--help`. A
  * command's file is loaded only when that command runs (or for the full help): loading every
  * command's dependencies (both engines, IMAP, the web servers) cost a cold `check` most of its
- * second. `requireCommand` in the tests checks that each name is its command's name.
+ * second. tests/cli/lazy-loading.test.ts checks that each name is its command's name.
  */
 export const COMMANDS: Record<string, () => CommandFactory> = {
   init: () => (require('./init') as typeof import('./init')).initCommand,

@@ -228,6 +228,17 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE deliveries SET on_wire = 1 WHERE state = 'sending';
     `,
   },
+  {
+    version: 7,
+    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason',
+    sql: `
+      -- status: a send's bounces and complaints (counted, per edition, and listed by kind and
+      -- address) read only the rows that have one, not the send's 100,000 deliveries.
+      CREATE INDEX deliveries_by_feedback ON deliveries (send_id, feedback, address, edition_id) WHERE feedback IS NOT NULL;
+      -- subscribers count (bounced, complained) and subscribers list --suppression.
+      CREATE INDEX suppressions_by_reason ON suppressions (reason);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -222,6 +222,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX send_slots_by_time ON send_slots (at);
     `,
   },
+  {
+    version: 7,
+    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason',
+    sql: `
+      CREATE INDEX deliveries_by_feedback ON deliveries (send_id, feedback, address, edition_id) WHERE feedback IS NOT NULL;
+      CREATE INDEX suppressions_by_reason ON suppressions (reason);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DRAFT_LIKE, isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
+import { EDITION_SELECT, QUERIES } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
 
 interface EditionRow {
@@ -21,16 +22,6 @@ interface EditionRow {
   asset_paths: string | null;
 }
 
-/** Every edition column, its send's slug, and its asset paths (one string, split by toEdition). */
-const EDITION_SELECT = `
-  SELECT e.id, e.send_id, s.slug, e.number, e.subject, e.preheader, e.title, e.html, e.text, e.engine,
-         e.content_hash, e.view_at, e.created_at,
-         (SELECT group_concat(a.path, char(10)) FROM edition_assets a WHERE a.edition_id = e.id) AS asset_paths
-  FROM editions e JOIN sends s ON s.id = e.send_id`;
-
-/** The newest edition of each send: the one its issue's web version and calendars show. */
-const CURRENT = 'e.number = (SELECT max(number) FROM editions WHERE send_id = e.send_id)';
-
 /**
  * Editions in SQLite. Reads are here; an edition is added by the ledger, inside the transaction
  * that starts a send or records a correction (insertEdition), so deliveries and the edition they
@@ -49,13 +40,13 @@ export class SqliteEditionStore implements EditionStore {
   }
 
   async current(slug: string): Promise<Edition | undefined> {
-    const row = this.stmt<[string], EditionRow>(`${EDITION_SELECT} WHERE s.slug = ? ORDER BY e.number DESC LIMIT 1`).get(slug);
+    const row = this.stmt<[string], EditionRow>(QUERIES.currentEdition).get(slug);
     return row && toEdition(row);
   }
 
   async history(slug: string): Promise<EditionHistoryEntry[]> {
-    const rows = this.stmt<[string], EditionRow>(`${EDITION_SELECT} WHERE s.slug = ? ORDER BY e.number`).all(slug);
-    const counts = this.stmt<[number], { state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY state');
+    const rows = this.stmt<[string], EditionRow>(QUERIES.editionHistory).all(slug);
+    const counts = this.stmt<[number], { state: DeliveryState; n: number }>(QUERIES.editionCounts);
     return rows.map((row) => {
       const c = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
       for (const r of counts.all(row.id)) c[r.state] = r.n;
@@ -65,17 +56,13 @@ export class SqliteEditionStore implements EditionStore {
 
   async asset(editionId: number, path: string): Promise<EditionAsset | undefined> {
     if (!isAssetPath(path)) return undefined;
-    const row = this.stmt<[number, string], { path: string; content_type: string; body: Buffer }>(
-      'SELECT path, content_type, body FROM edition_assets WHERE edition_id = ? AND path = ?',
-    ).get(editionId, path);
+    const row = this.stmt<[number, string], { path: string; content_type: string; body: Buffer }>(QUERIES.editionAsset).get(editionId, path);
     return row && { path: row.path, contentType: row.content_type, body: row.body };
   }
 
   async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
     // Drafts are left out by the query, before the limit (the feed's newest entries are issues, not a test send's draft).
-    const rows = this.stmt<[string, number], EditionRow & { sent_at: string }>(
-      `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} AND s.slug NOT LIKE ? ORDER BY s.created_at DESC, s.slug DESC LIMIT ?`,
-    ).all(DRAFT_LIKE, opts.limit ?? -1);
+    const rows = this.stmt<[string, number], EditionRow & { sent_at: string }>(QUERIES.publishedEditions).all(DRAFT_LIKE, opts.limit ?? -1);
     return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
   }
 

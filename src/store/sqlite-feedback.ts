@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { decide, REPORTABLE_STATES, type DeliveryFeedback, type SoftBouncePolicy } from '../bounces/feedback';
 import type { DeliveryRef, FeedbackCounts, FeedbackItem, FeedbackStore, ItemOutcome } from '../bounces/store';
+import { QUERIES } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
 
 const iso = (d: Date) => d.toISOString();
@@ -89,7 +90,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
 
   async counts(sendId: number): Promise<FeedbackCounts> {
     const counts: FeedbackCounts = { bounced: 0, softBounced: 0, complained: 0 };
-    for (const r of this.stmt<[number], { feedback: DeliveryFeedback; n: number }>('SELECT feedback, count(*) AS n FROM deliveries WHERE send_id = ? AND feedback IS NOT NULL GROUP BY feedback').all(sendId)) {
+    for (const r of this.stmt<[number], { feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCounts).all(sendId)) {
       if (r.feedback === 'bounced') counts.bounced = r.n;
       else if (r.feedback === 'soft_bounced') counts.softBounced = r.n;
       else counts.complained = r.n;
@@ -99,9 +100,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
 
   async countsByEdition(sendId: number): Promise<Map<number | null, FeedbackCounts>> {
     const out = new Map<number | null, FeedbackCounts>();
-    const rows = this.stmt<[number], { edition_id: number | null; feedback: DeliveryFeedback; n: number }>(
-      'SELECT edition_id, feedback, count(*) AS n FROM deliveries WHERE send_id = ? AND feedback IS NOT NULL GROUP BY edition_id, feedback',
-    ).all(sendId);
+    const rows = this.stmt<[number], { edition_id: number | null; feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCountsByEdition).all(sendId);
     for (const r of rows) {
       const c = out.get(r.edition_id) ?? { bounced: 0, softBounced: 0, complained: 0 };
       if (r.feedback === 'bounced') c.bounced = r.n;
@@ -113,11 +112,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
   }
 
   async list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]> {
-    return this.stmt<[number, number], { address: string; feedback: DeliveryFeedback; detail: string | null }>(
-      `SELECT d.address, d.feedback,
-         (SELECT r.detail FROM feedback_reports r WHERE r.delivery_id = d.id ORDER BY r.received_at DESC LIMIT 1) AS detail
-       FROM deliveries d WHERE d.send_id = ? AND d.feedback IS NOT NULL ORDER BY d.feedback, d.address LIMIT ?`,
-    ).all(sendId, limit);
+    return this.stmt<[number, number], { address: string; feedback: DeliveryFeedback; detail: string | null }>(QUERIES.feedbackList).all(sendId, limit);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../send/ledger';
 import { isDraftSlug } from '../publish/draft';
 import { guard } from './sqlite-errors';
+import { deliveriesInStatesSql, QUERIES, SEND_COLUMNS } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
 
 interface SendRow {
@@ -32,7 +33,6 @@ interface SendRow {
   finished_at: string | null;
 }
 
-const SEND_COLUMNS = 'id, slug, subject, content_hash, state, created_at, finished_at';
 const iso = (d: Date) => d.toISOString();
 
 /**
@@ -102,7 +102,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async findSend(slug: string): Promise<SendRecord | undefined> {
-    const row = this.stmt<[string], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends WHERE slug = ?`).get(slug);
+    const row = this.stmt<[string], SendRow>(QUERIES.sendBySlug).get(slug);
     return row && toSend(row);
   }
 
@@ -374,7 +374,7 @@ export class SqliteLedger implements Ledger {
 
   async counts(sendId: number): Promise<DeliveryCounts> {
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
-    for (const r of this.stmt<[number], { state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE send_id = ? GROUP BY state').all(sendId)) {
+    for (const r of this.stmt<[number], { state: DeliveryState; n: number }>(QUERIES.deliveryCounts).all(sendId)) {
       counts[r.state] = r.n;
     }
     return counts;
@@ -393,17 +393,13 @@ export class SqliteLedger implements Ledger {
   }
 
   async listSends(): Promise<(SendRecord & { counts: DeliveryCounts })[]> {
-    const rows = this.stmt<[], SendRow>(`SELECT ${SEND_COLUMNS} FROM sends ORDER BY slug DESC`).all().filter((r) => !isDraftSlug(r.slug));
+    const rows = this.stmt<[], SendRow>(QUERIES.listSends).all().filter((r) => !isDraftSlug(r.slug));
     return Promise.all(rows.map(async (r) => ({ ...toSend(r), counts: await this.counts(r.id) })));
   }
 
   /** For `status`: the deliveries of a send in some states, with their last reply. */
   async listDeliveries(sendId: number, states: readonly DeliveryState[], limit: number): Promise<DeliveryListing[]> {
-    const marks = states.map(() => '?').join(', ');
-    return this.db
-      .prepare<unknown[], { address: string; state: DeliveryState; attempts: number; last_reply: string | null; updated_at: string }>(
-        `SELECT address, state, attempts, last_reply, updated_at FROM deliveries WHERE send_id = ? AND state IN (${marks}) ORDER BY id LIMIT ?`,
-      )
+    return this.stmt<unknown[], { address: string; state: DeliveryState; attempts: number; last_reply: string | null; updated_at: string }>(deliveriesInStatesSql(states.length))
       .all(sendId, ...states, limit)
       .map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, lastReply: r.last_reply, updatedAt: r.updated_at }));
   }

@@ -36,6 +36,19 @@ const PARTS: [string, string[]][] = [
   ['personalise', ['personalised messages']],
   ['deliver', ['delivery, ours (ledger on)', 'delivery, nodemailer pool + Promise.all', 'delivery, Postfix smtp-source (ceiling)', '  ours / nodemailer pool']],
   ['scale', ['20 subscribers: import', '200 subscribers: send (whole process)', '200 subscribers: send peak memory', 'send time 200 / 20']],
+  [
+    'store',
+    [
+      'import of 1,000 rows: peak memory',
+      'import peak memory 1,000 / 100 rows',
+      'year store: 200 × 3 sends (600 deliveries',
+      '  200 × 3 sends: newsletter status (every send), cold process',
+      '  200 × 3 sends: newsletter subscribers count, cold process',
+      '  200 × 3 sends: newsletter subscribers list (every member), cold process',
+      '  200 × 3 sends: serve, one-click unsubscribe (POST)',
+      '  200 × 3 sends: serve, feed /feed.xml',
+    ],
+  ],
   ['senders', ['send, SQLite, 1 sender', 'send, PostgreSQL, 1 sender on one send', 'send, PostgreSQL, 2 senders on one send', 'send, PostgreSQL, 3 senders on one send', '  PostgreSQL 3 senders / 1 sender']],
 ];
 

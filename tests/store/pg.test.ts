@@ -74,7 +74,7 @@ describe('PostgreSQL schema', () => {
     const url = await pg.createDatabase();
     expect(await migrateWith(url, PG_MIGRATIONS.slice(0, 3))).toEqual([1, 2, 3]);
     await sql(url, "INSERT INTO subscribers (id, email, email_key, status, added_at, updated_at) VALUES (7, 'A@example.org', 'a@example.org', 'active', '2021-01-01T00:00:00.000Z', '2021-01-01T00:00:00.000Z')");
-    expect(await migrateWith(url)).toEqual([4, 5, 6]);
+    expect(await migrateWith(url)).toEqual(PG_MIGRATIONS.slice(3).map((m) => m.version));
     // Version 4 gives the subscriber its mailbox, and later mailboxes never reuse a subscriber id.
     expect(await sql(url, 'SELECT id, address FROM mailboxes')).toEqual([{ id: '7', address: 'a@example.org' }]);
     expect(await sql(url, "INSERT INTO mailboxes (address, created_at) VALUES ('b@example.org', 'x') RETURNING id")).toEqual([{ id: '8' }]);
