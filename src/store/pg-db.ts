@@ -76,14 +76,16 @@ export class PgDb {
     readonly location: string,
     /** Where the URL came from, for messages: DATABASE_URL, or `--to` of store copy. */
     readonly setting = 'DATABASE_URL',
+    /** How long a write waits for another's lock before the store says it is busy. */
+    readonly lockTimeoutMs = PG_LOCK_TIMEOUT_MS,
   ) {}
 
   /**
    * `settings`: server settings for every connection of the pool, sent when it connects (no round
    * trip of its own), besides the lock timeout every connection has.
    */
-  static create(url: string, opts: { max?: number; setting?: string; settings?: Record<string, string> } = {}): PgDb {
-    const settings = { lock_timeout: String(PG_LOCK_TIMEOUT_MS), ...opts.settings };
+  static create(url: string, opts: { max?: number; setting?: string; lockTimeoutMs?: number; settings?: Record<string, string> } = {}): PgDb {
+    const settings = { lock_timeout: String(Math.round(opts.lockTimeoutMs ?? PG_LOCK_TIMEOUT_MS)), ...opts.settings };
     const options = Object.entries(settings)
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' ');
@@ -91,7 +93,7 @@ export class PgDb {
     // An idle client that loses its connection (server restarted) is dropped by the pool; without a
     // listener its error would end the process.
     pool.on('error', () => undefined);
-    return new PgDb(pool, maskUrl(url), opts.setting);
+    return new PgDb(pool, maskUrl(url), opts.setting, opts.lockTimeoutMs);
   }
 
   /** Another pool to the same database with more settings (`max` connections): connects only when used. */
@@ -99,7 +101,7 @@ export class PgDb {
     const options = [this.pool.options.options, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].filter(Boolean).join(' ');
     const pool = new pg.Pool({ ...this.pool.options, max, options });
     pool.on('error', () => undefined);
-    return new PgDb(pool, this.location, this.setting);
+    return new PgDb(pool, this.location, this.setting, this.lockTimeoutMs);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
