@@ -13,6 +13,9 @@ export interface Postgres {
 
 export declare const INSTALL_HINT: string;
 /** The folder holding initdb and pg_ctl, if PostgreSQL is installed. */
-export declare function postgresBin(): string | undefined;
-/** `durable`: fsync and synchronous_commit on, as a production server (the bench); off by default (the tests). */
-export declare function startPostgres(opts?: { durable?: boolean }): Promise<Postgres>;
+export declare function postgresBin(searchPath?: string, root?: string): string | undefined;
+/**
+ * `durable`: fsync and synchronous_commit on, as a production server (the bench); off by default
+ * (the tests). `searchPath` and `root`: where to look for the binaries (the missing-binaries test).
+ */
+export declare function startPostgres(opts?: { durable?: boolean; searchPath?: string; root?: string }): Promise<Postgres>;

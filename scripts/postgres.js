@@ -24,11 +24,10 @@ const INSTALL_HINT =
   'PostgreSQL is not installed (initdb and pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin): run `bash scripts/install-system-deps.sh`';
 
 /** The folder holding initdb and pg_ctl: on PATH, or Debian's newest /usr/lib/postgresql/<v>/bin. */
-function postgresBin() {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function postgresBin(searchPath = process.env.PATH ?? '', root = '/usr/lib/postgresql') {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir && fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl'))) return dir;
   }
-  const root = '/usr/lib/postgresql';
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
   for (const v of versions) {
     const dir = path.join(root, v, 'bin');
@@ -71,8 +70,9 @@ function run(file, args, opts) {
 
 let databases = 0;
 
+/** `searchPath` and `root` are for the test of the missing-binaries message only. */
 async function startPostgres(options = {}) {
-  const bin = postgresBin();
+  const bin = postgresBin(options.searchPath, options.root);
   if (!bin) throw new Error(INSTALL_HINT);
   const who = account();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-'));
