@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const c = require('./bench/common');
+const { postgresBin, startPostgres } = require('./postgres');
 
 /**
  * What each part measures, at full size and on tiny inputs (`--tiny`: every part in seconds,
@@ -46,6 +47,8 @@ const SIZES = {
     yearSends: 52,
     /** Timed runs of each store command on that store (median). */
     storeRuns: 5,
+    /** Messages for the senders comparison: SQLite, and one, two and three senders on PostgreSQL. */
+    senderMessages: 20_000,
   },
   tiny: {
     warmBuildRuns: 2,
@@ -57,6 +60,7 @@ const SIZES = {
     yearMembers: 200,
     yearSends: 3,
     storeRuns: 1,
+    senderMessages: 60,
   },
 };
 
@@ -83,6 +87,7 @@ function checkRequirements(parts) {
   for (const [file, what] of tools) {
     if (!fs.existsSync(file)) missing.push(`${what} (${file}): apt-get install postfix, or bash scripts/install-system-deps.sh`);
   }
+  if (parts.some((p) => p.needsPostgres) && !postgresBin()) missing.push('PostgreSQL (initdb, pg_ctl): bash scripts/install-system-deps.sh');
   if (!fs.existsSync(path.join(c.LIB, 'cli', 'main.js'))) missing.push('the compiled program (lib/): npm run build:ts');
   if (missing.length) {
     console.error(`npm run bench needs:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
@@ -270,6 +275,47 @@ async function benchStore(size) {
   }
 }
 
+/**
+ * `send --yes` as `senders` processes started together on one send (each a whole process: start,
+ * render, store, deliver), into smtp-sink with the rate lifted; the store is the project's SQLite
+ * file or, with `databaseUrl`, PostgreSQL. Wall time from the start of the first to the end of
+ * the last, and every message checked delivered once by the send's own counts.
+ */
+async function sendTogether(sinkPort, messages, senders, databaseUrl) {
+  const project = c.makeProject(`senders-${senders}`, { smtpPort: sinkPort });
+  if (databaseUrl) project.env.DATABASE_URL = databaseUrl;
+  const store = databaseUrl ? 'PostgreSQL' : 'SQLite';
+  try {
+    c.writeSubscribersCsv(path.join(project.dir, 'members.csv'), messages);
+    await c.runCliOk(['subscribers', 'import', 'members.csv'], { cwd: project.dir, env: project.env });
+    step(`${store}, ${senders} sender${senders === 1 ? '' : 's'}: ${fmt(messages)} messages`);
+    const started = c.nowMs();
+    const runs = await Promise.all(Array.from({ length: senders }, () => c.runCliOk(['send', c.SEED_ISSUE, '--yes'], { cwd: project.dir, env: project.env })));
+    const ms = c.nowMs() - started;
+    const status = await c.runCliOk(['status', '2021-03-22'], { cwd: project.dir, env: project.env });
+    if (!status.stdout.includes(`${messages} sent, 0 failed, 0 unknown, 0 skipped, 0 pending`)) throw new Error(`${store} with ${senders} senders did not deliver everything:\n${status.stdout}`);
+    return { store, senders, ms, perSecond: (messages / ms) * 1000, peakRssBytes: Math.max(...runs.map((r) => r.maxRssBytes ?? 0)) };
+  } finally {
+    project.remove();
+  }
+}
+
+async function benchSenders(size) {
+  const messages = size.senderMessages;
+  const sink = await c.startSmtpSink();
+  // Durable (fsync, synchronous_commit), as a production server: SQLite syncs its WAL too.
+  const pg = await startPostgres({ durable: true });
+  try {
+    const sqlite = await sendTogether(sink.port, messages, 1);
+    const postgres = [];
+    for (const senders of [1, 2, 3]) postgres.push(await sendTogether(sink.port, messages, senders, await pg.createDatabase()));
+    return { messages, connectionsPerSender: c.CONNECTIONS, sqlite, postgres };
+  } finally {
+    await pg.stop();
+    await sink.stop();
+  }
+}
+
 // ── report ───────────────────────────────────────────────────────────────────────────────────
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -354,6 +400,18 @@ function storeRows({ imports, year, commands, serve }) {
   return rows;
 }
 
+function senderRows(r) {
+  const n = `${fmt(r.messages)} msgs, ${r.connectionsPerSender} conns each, whole processes`;
+  const rows = [row(`send, SQLite, 1 sender, ${n}`, `${fmt(r.sqlite.perSecond)} msg/s (${ms(r.sqlite.ms)})`)];
+  for (const p of r.postgres) {
+    rows.push(row(`send, PostgreSQL, ${p.senders} sender${p.senders === 1 ? '' : 's'} on one send`, `${fmt(p.perSecond)} msg/s (${ms(p.ms)})`));
+  }
+  const [one] = r.postgres;
+  for (const p of r.postgres.slice(1)) rows.push(row(`  PostgreSQL ${p.senders} senders / 1 sender`, `${fmt(p.perSecond / one.perSecond, 2)}×`));
+  rows.push(row('  PostgreSQL 1 sender / SQLite', `${fmt(one.perSecond / r.sqlite.perSecond, 2)}×`));
+  return rows;
+}
+
 /**
  * The bench's parts, in the order they run and appear in the table. `run(size, results)` measures
  * (it may read an earlier part's results) and returns what is saved; `rows(result)` is its rows.
@@ -364,6 +422,7 @@ const PARTS = [
   { name: 'deliver', needsPostfix: true, run: benchDeliver, rows: deliverRows },
   { name: 'scale', needsPostfix: true, run: benchScale, rows: scaleRows },
   { name: 'store', run: benchStore, rows: storeRows },
+  { name: 'senders', needsPostfix: true, needsPostgres: true, run: benchSenders, rows: senderRows },
 ];
 
 /** The rows as a Markdown table (what the terminal shows and the README copies). */

@@ -64,11 +64,19 @@ export class PgLedger implements Ledger {
   readonly sharedSends = true;
   readonly sharedPace: SharedPace;
 
+  /** The pace's own connections: its reservations commit without waiting for the disk (see PgPace). */
+  private readonly paceDb: PgDb;
+
   constructor(
     private readonly db: PgDb,
     private readonly editions: PgEditionStore,
   ) {
-    this.sharedPace = new PgPace(db);
+    this.paceDb = db.withSettings({ synchronous_commit: 'off' }, 2);
+    this.sharedPace = new PgPace(this.paceDb);
+  }
+
+  async close(): Promise<void> {
+    await this.paceDb.end();
   }
 
   /** The one place delivery states change, for any number of rows moving from one state to another. */
@@ -299,6 +307,11 @@ export class PgLedger implements Ledger {
     return rows.map((r) => new Date(r.at));
   }
 
+  /**
+   * A claim commits without waiting for the server's disk: a message goes on the wire only after
+   * its hand-over mark's commit, which is synced and makes every earlier commit durable too. A
+   * claim lost to a server crash leaves its row `pending`, and that row's message never left.
+   */
   async claim(sendId: number, limit: number, now: Date, owner?: string): Promise<ClaimedDelivery[]> {
     type Candidate = { id: number; edition_id: number | null; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
     return this.db.tx(async (c) => {
@@ -335,10 +348,14 @@ export class PgLedger implements Ledger {
       await this.moveRows(c, 'pending', 'skipped', now, skipped);
       await this.moveRows(c, 'pending', 'sending', now, claimed.map((d) => ({ id: d.id })), { owner: owner ?? '' });
       return claimed;
-    });
+    }, { unsynced: true });
   }
 
-  /** Outcomes and hand-over marks in one transaction: the marks are durable when this returns (the commit). */
+  /**
+   * Outcomes and hand-over marks in one transaction: the marks are durable when this returns (a
+   * synced commit). Outcomes alone commit without waiting for the disk: one lost to a server crash
+   * leaves its row `sending` and on the wire, which the next run marks unknown, never resent.
+   */
   async commit(batch: CommitBatch): Promise<void> {
     await this.db.tx(async (c) => {
       await this.assertOwner(c, batch.sendId, batch.owner);
@@ -351,7 +368,7 @@ export class PgLedger implements Ledger {
         );
         if (res.rowCount !== batch.handedOver.length) throw new Error(`of deliveries ${batch.handedOver.join(', ')}, some were not sending when handing their message over`);
       }
-    });
+    }, { unsynced: batch.handedOver.length === 0 });
   }
 
   /** For tests and tools: outcomes without a lease (the runner uses commit). */
@@ -440,7 +457,9 @@ export class PgLedger implements Ledger {
  * moment of a reservation): each message's start slot is at least one interval after the previous
  * slot of any sender, and every slot is recorded (`send_slots`) so the caps count the messages of
  * all senders. Times are the database server's clock, so hosts with skewed clocks still agree;
- * the wait is returned as a duration.
+ * the wait is returned as a duration. Reservations commit without waiting for the disk (the
+ * connections it is given say synchronous_commit=off): a server crash loses at most the last
+ * fraction of a second of slots, and every message that went has its durable hand-over mark.
  */
 export class PgPace implements SharedPace {
   constructor(private readonly db: PgDb) {}

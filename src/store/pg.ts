@@ -62,6 +62,7 @@ export class PgStore implements Store {
     this.closed = true;
     // An import left open by an error is undone rather than committed by the close.
     await this.subscribers.abortImport();
+    await this.ledger.close();
     await this.db.end();
   }
 }

@@ -49,6 +49,7 @@ const PARTS: [string, string[]][] = [
       '  200 × 3 sends: serve, feed /feed.xml',
     ],
   ],
+  ['senders', ['send, SQLite, 1 sender', 'send, PostgreSQL, 1 sender on one send', 'send, PostgreSQL, 2 senders on one send', 'send, PostgreSQL, 3 senders on one send', '  PostgreSQL 3 senders / 1 sender']],
 ];
 
 describe('npm run bench -- --tiny: every part runs and reports its rows', () => {

@@ -7,7 +7,7 @@ import { pgMigrate, pgSchemaVersion, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '..
 import { parseAddress } from '../../src/subscribers/address';
 import { UserError } from '../../src/util/errors';
 import { makeProject, runCli } from '../helpers/cli';
-import { startPostgres, type Postgres } from '../helpers/postgres';
+import { INSTALL_HINT, startPostgres, type Postgres } from '../helpers/postgres';
 
 let pg: Postgres;
 beforeAll(async () => {
@@ -47,6 +47,12 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a failure');
 }
+
+test('without PostgreSQL installed, a test that needs it fails with one line saying how to install it', async () => {
+  const err = await failure(startPostgres({ searchPath: '', root: '/nonexistent/postgresql' }));
+  expect(err.message).toBe(INSTALL_HINT);
+  expect(err.message).toBe('PostgreSQL is not installed (initdb and pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin): run `bash scripts/install-system-deps.sh`');
+});
 
 describe('PostgreSQL schema', () => {
   test('mirrors the SQLite migrations one for one (same versions, same descriptions)', () => {
