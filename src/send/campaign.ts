@@ -9,7 +9,7 @@ import { LeaseLost, sendStateAfterRun, type DeliveryCounts, type Ledger, type Se
 import { DAY_MS } from './pace';
 import { renderedOf } from '../publish/edition';
 import type { EditionStore } from '../store/types';
-import { envelopeSender, personalise, prepareIssue, type PreparedIssue } from './message';
+import { envelopeSender, personaliseParts, prepareIssue, type PreparedIssue } from './message';
 import { runDeliveries, type RunnerResult } from './runner';
 import type { Transport } from './transport';
 
@@ -130,14 +130,16 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
       retryBaseMs: pub.send.retry_delay_seconds * 1000,
       signal: input.signal,
       now,
-      makeMessage: async (d) =>
-        personalise(await editionOf(d.editionId), { id: d.subscriberId, address: d.address, name: d.name }, {
+      makeMessage: async (d) => {
+        const { parts, messageId } = await personaliseParts(await editionOf(d.editionId), { id: d.subscriberId, address: d.address, name: d.name }, {
           publication: pub,
           slug: send.slug,
           unsubscribeUrl: unsubscribeUrl(pub.site_url, signToken(config.env.unsubscribeKeys, d.subscriberId)),
           unsubscribeMailto: config.env.unsubscribeMailto,
           dkim: input.dkim,
-        }),
+        });
+        return { raw: parts, messageId };
+      },
       onProgress: input.onProgress
         ? () => {
             if (progressFailed) return;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutgoingMessage, SendHooks, SendResult, Transport } from './transport';
+import { rawBytes, type OutgoingMessage, type SendHooks, type SendResult, type Transport } from './transport';
 
 /**
  * With no SMTP_URL, messages are written to outbox/<issue>/<n>.eml through the same ledger, so the
@@ -20,7 +20,7 @@ export function createOutboxTransport(root: string, slug: string): Transport {
       const name = `${String(message.sequence).padStart(6, '0')}.eml`;
       const target = path.join(dir, name);
       const tmp = `${target}.tmp`;
-      await fs.promises.writeFile(tmp, message.raw);
+      await fs.promises.writeFile(tmp, rawBytes(message.raw));
       await fs.promises.rename(tmp, target);
       return { ok: true, reply: `250 written to outbox/${slug}/${name}` };
     },

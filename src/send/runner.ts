@@ -35,7 +35,7 @@ export interface RunnerOptions {
   /** Envelope sender: one address, or one per delivery (a VERP return path, src/bounces/verp.ts). */
   from: string | ((deliveryId: number) => string);
   /** Builds the recipient's message from the issue rendered once. */
-  makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer; messageId: string }>;
+  makeMessage: (delivery: ClaimedDelivery) => Promise<{ raw: Buffer | readonly Buffer[]; messageId: string }>;
   /** Deliveries claimed but not yet recorded, at most. */
   window: number;
   /** Messages handed to the transport at once, at most (send.connections). */
@@ -188,7 +188,7 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   };
 
   const deliver = async (d: ClaimedDelivery): Promise<Outcome> => {
-    let message: { raw: Buffer; messageId: string };
+    let message: { raw: Buffer | readonly Buffer[]; messageId: string };
     try {
       message = await opts.makeMessage(d);
     } catch (err) {
@@ -362,16 +362,29 @@ class Semaphore {
 type Write = (outcomes: { id: number; outcome: Outcome }[], handedOver: number[]) => Promise<void>;
 
 /**
- * The runner's one writer: outcomes and hand-over marks go to the store in order, one commit at a
- * time; marks requested while a commit runs share the next one (and its sync). Every outcome
- * recorded before a connection's next hand-over is committed with that hand-over, so a kill leaves
- * at most one message per connection on the wire without its outcome. A failure rejects the
- * waiting marks (those messages never go out) and is reported once; no rejection escapes.
+ * Commits in flight at once, at most. A commit with hand-over marks resolves only once they are
+ * durable (SQLite: the WAL synced on the thread pool, src/store/sqlite-ledger.ts); with one commit
+ * at a time, marks that arrived during a sync waited for it and then for their own, and the
+ * connections stood idle. A second commit starts (and syncs) while the first one's sync runs.
+ */
+const CONCURRENT_COMMITS = 2;
+
+/**
+ * The runner's one writer: outcomes and hand-over marks go to the store in the order they were
+ * queued; marks requested while commits run share the next one (and its sync). Every outcome
+ * recorded before a connection's next hand-over is committed with that hand-over or before it, so
+ * a kill leaves at most one message per connection on the wire without its outcome. A failure
+ * rejects the waiting marks (those messages never go out) and is reported once; no rejection
+ * escapes.
  */
 class Committer {
   private outcomes: { id: number; outcome: Outcome }[] = [];
   private marks: { id: number; resolve: () => void; reject: (err: Error) => void }[] = [];
-  private running: Promise<void> | undefined;
+  private writes = 0;
+  /** Settles once the last commit started has settled (and every one before it). */
+  private lastSettled: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private waiters: (() => void)[] = [];
   private failed: unknown;
   private reportedAt = 0;
 
@@ -393,10 +406,10 @@ class Committer {
     return p;
   }
 
-  /** Commits what is queued (after a failure: nothing). */
+  /** Commits what is queued and waits for every commit in flight (after a failure: nothing new). */
   async flush(): Promise<void> {
     this.kick();
-    while (this.running) await this.running;
+    while (this.busy()) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** The end of the run: everything queued, and once more after a store failure (it may have recovered). */
@@ -410,43 +423,79 @@ class Committer {
     this.onProgress?.();
   }
 
-  private kick(): void {
-    if (this.running || this.failed !== undefined) return;
-    if (this.outcomes.length === 0 && this.marks.length === 0) return;
-    // setImmediate: the marks of every connection that reaches DATA in this turn share a commit.
-    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loop());
+  private queued(): boolean {
+    return this.failed === undefined && (this.outcomes.length > 0 || this.marks.length > 0);
   }
 
-  private async loop(): Promise<void> {
+  private busy(): boolean {
+    return this.writes > 0 || this.scheduled || this.queued();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.writes >= CONCURRENT_COMMITS || !this.queued()) return;
+    this.scheduled = true;
+    // setImmediate: the marks of every connection that reaches DATA in this turn share a commit.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.start();
+    });
+  }
+
+  private start(): void {
+    if (this.writes >= CONCURRENT_COMMITS || !this.queued()) return this.wake();
+    const outcomes = this.outcomes;
+    const marks = this.marks;
+    this.outcomes = [];
+    this.marks = [];
+    this.writes++;
+    let written: Promise<void>;
     try {
-      while (this.failed === undefined && (this.outcomes.length > 0 || this.marks.length > 0)) {
-        const outcomes = this.outcomes;
-        const marks = this.marks;
-        this.outcomes = [];
-        this.marks = [];
-        try {
-          await this.write(
-            outcomes,
-            marks.map((m) => m.id),
-          );
-        } catch (err) {
-          this.failed = err;
-          // Kept for one last try at the end of the run.
-          this.outcomes = [...outcomes, ...this.outcomes];
-          const e = new Error('the store failed; not sending');
-          for (const m of [...marks, ...this.marks]) m.reject(e);
-          this.marks = [];
-          this.onFailure(err);
-          return;
-        }
+      written = this.write(
+        outcomes,
+        marks.map((m) => m.id),
+      );
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    // A commit counts as done only once the one before it settled too: a message goes on the wire
+    // only after every outcome queued before its mark is committed, whichever commit finishes first
+    // (SQLite applies them in order anyway; a store with several connections may not).
+    const before = this.lastSettled;
+    const settled = written.then(
+      () => before,
+      (err: unknown) => before.then(() => Promise.reject(err)),
+    );
+    this.lastSettled = settled.catch(() => undefined);
+    settled.then(
+      () => {
+        this.writes--;
         for (const m of marks) m.resolve();
         if (outcomes.length > 0 && Date.now() - this.reportedAt >= PROGRESS_INTERVAL_MS) {
           this.reportedAt = Date.now();
           this.onProgress?.();
         }
-      }
-    } finally {
-      this.running = undefined;
-    }
+        this.kick();
+        this.wake();
+      },
+      (err: unknown) => {
+        this.writes--;
+        const first = this.failed === undefined;
+        if (first) this.failed = err;
+        // Kept for one last try at the end of the run.
+        this.outcomes = [...outcomes, ...this.outcomes];
+        const e = new Error('the store failed; not sending');
+        for (const m of [...marks, ...this.marks]) m.reject(e);
+        this.marks = [];
+        if (first) this.onFailure(err);
+        this.wake();
+      },
+    );
+    // More may be queued already (a batch of outcomes): a second commit may start now.
+    this.kick();
+  }
+
+  private wake(): void {
+    if (this.busy()) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 }

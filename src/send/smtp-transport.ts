@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { UserError } from '../util/errors';
 import { escapeControl } from '../util/control-chars';
@@ -15,12 +15,24 @@ export interface SmtpSettings {
 
 /** Generous enough for a slow relay, short enough that a hung server does not stall a send. */
 const SOCKET_TIMEOUT_MS = 60_000;
+/** A connection is closed and replaced after this many messages (relays limit a session). */
+const MESSAGES_PER_CONNECTION = 1000;
+
+type ConnectionOptions = ConstructorParameters<typeof SMTPConnection>[0] & { auth?: { user?: string; pass?: string } };
 
 /**
- * nodemailer's SMTP pool, with `maxRequeues: 0`: a message whose connection fails is returned to
- * us, never silently resent by the pool, because only the ledger may decide to send again. The
- * rate is kept by the runner (src/send/pace.ts), over all connections together, fractional rates
- * included: the pool's own limit counts whole messages per window and is not used.
+ * Our own small pool of nodemailer `SMTPConnection`s, one message at a time on each. It replaces
+ * nodemailer's SMTP pool, whose per-message plumbing (a mail object, a MIME node around the raw
+ * bytes, a stream pipeline, a Message-ID we never use) cost more CPU than everything else a send
+ * does, and which resent a message on its own after some connection losses (only the ledger may
+ * decide to send again). Here a message whose connection fails is returned to the runner with
+ * what is known about it, and never resent by the transport. The rate is kept by the runner
+ * (src/send/pace.ts), over all connections together.
+ *
+ * The hand-over: `SMTPConnection.send` starts reading the message stream only once the server
+ * accepted DATA (354). At that first read the hand-over hook runs (the ledger's durable mark), and
+ * the bytes flow only once it resolved. From then on, a lost connection may have delivered the
+ * message: it is ambiguous, never retried.
  */
 export function createSmtpTransport(settings: SmtpSettings): Transport {
   let options: ReturnType<typeof parseConnectionUrl>;
@@ -34,43 +46,43 @@ export function createSmtpTransport(settings: SmtpSettings): Transport {
     throw new UserError('SMTP_URL must look like smtps://user:password@smtp.example.org:465 (or smtp://… for STARTTLS)');
   }
   const timeout = settings.socketTimeoutMs ?? SOCKET_TIMEOUT_MS;
-  const transporter = nodemailer.createTransport({
-    ...options,
-    pool: true,
-    maxConnections: settings.connections,
-    maxMessages: 1000,
-    maxRequeues: 0,
-    connectionTimeout: Math.min(timeout, 30_000),
-    greetingTimeout: Math.min(timeout, 30_000),
-    socketTimeout: timeout,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-
-  // The connection starts reading the message stream only once the server accepted DATA (354).
-  // From that first read on, a lost connection may have delivered the message: it is ambiguous,
-  // not retryable. nodemailer's 'stream' plugin step wraps that stream for us to watch.
-  transporter.use('stream', (mail, done) => {
-    const handover = (mail.data as { handover?: Handover }).handover;
-    if (handover) mail.message.processFunc((input) => watchFirstRead(input, handover));
-    done();
-  });
+  const pool = new ConnectionPool(
+    {
+      ...(options as ConnectionOptions),
+      connectionTimeout: Math.min(timeout, 30_000),
+      greetingTimeout: Math.min(timeout, 30_000),
+      socketTimeout: timeout,
+    },
+    Math.max(1, settings.connections),
+  );
 
   return {
     description,
     async send(message: OutgoingMessage, hooks?: SendHooks): Promise<SendResult> {
       const handover: Handover = { started: false, refused: undefined, hook: hooks?.onHandover };
+      let connection: Connection;
       try {
-        const info = await transporter.sendMail({ envelope: { from: message.from, to: [message.to] }, raw: message.raw, handover } as Parameters<typeof transporter.sendMail>[0]);
-        return { ok: true, reply: escapeControl(String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim()).slice(0, 300) };
+        connection = await pool.acquire();
       } catch (err) {
-        // The hand-over mark could not be made: the message was abandoned before its first byte.
-        if (handover.refused) return { ok: false, failure: { kind: 'transient', reply: `not sent: ${handover.refused.message}`, throttle: false } };
-        return { ok: false, failure: classifySmtpError(err, handover.started) };
+        // No connection (refused, login failed, TLS): nothing of the message was sent.
+        return { ok: false, failure: classifySmtpError(err, false) };
       }
+      return new Promise<SendResult>((resolve) => {
+        connection.smtp.send({ from: message.from, to: [message.to] }, handoverStream(message.raw, handover), (err, info) => {
+          if (!err) {
+            pool.release(connection);
+            const reply = String((info as { response?: string } | undefined)?.response ?? '250 OK');
+            return resolve({ ok: true, reply: escapeControl(reply.replace(/\s+/g, ' ').trim()).slice(0, 300) });
+          }
+          pool.afterFailure(connection, err as SmtpError);
+          // The hand-over mark could not be made: the message was abandoned before its first byte.
+          if (handover.refused) return resolve({ ok: false, failure: { kind: 'transient', reply: `not sent: ${handover.refused.message}`, throttle: false } });
+          resolve({ ok: false, failure: classifySmtpError(err, handover.started) });
+        });
+      });
     },
     async close() {
-      transporter.close();
+      pool.close();
     },
   };
 }
@@ -83,33 +95,166 @@ interface Handover {
   hook: (() => Promise<void>) | undefined;
 }
 
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+}
+
 /**
- * Passes the stream through. Its consumer (the SMTP connection) first reads it once the server
- * accepted DATA; at that read the hand-over hook runs, and the data flows only once it resolved.
+ * The message as the stream `SMTPConnection.send` pipes into its data stream once the server
+ * accepted DATA. Its first read runs the hand-over hook; the bytes are pushed only once it
+ * resolved, and a rejected hook ends the stream with that error before any byte was sent.
  */
-function watchFirstRead(input: NodeJS.ReadableStream, handover: Handover): Readable {
-  let attached = false;
-  const attach = () => {
-    handover.started = true;
-    input.on('data', (chunk: Buffer) => {
-      if (!output.push(chunk)) input.pause();
-    });
-    input.on('end', () => output.push(null));
-    input.on('error', (err) => output.destroy(err));
-  };
-  const output: Readable = new Readable({
+function handoverStream(raw: Buffer | readonly Buffer[], handover: Handover): Readable {
+  let asked = false;
+  const stream = new Readable({
     read() {
-      if (attached) {
-        input.resume();
-        return;
-      }
-      attached = true;
-      if (!handover.hook) return attach();
-      handover.hook().then(attach, (err: unknown) => {
+      if (asked) return;
+      asked = true;
+      const go = () => {
+        handover.started = true;
+        if (Buffer.isBuffer(raw)) stream.push(raw);
+        else for (const part of raw as Buffer[]) stream.push(part);
+        stream.push(null);
+      };
+      if (!handover.hook) return go();
+      handover.hook().then(go, (err: unknown) => {
         handover.refused = err instanceof Error ? err : new Error(String(err));
-        output.destroy(handover.refused);
+        stream.destroy(handover.refused);
       });
     },
   });
-  return output;
+  return stream;
+}
+
+interface Connection {
+  smtp: SMTPConnection;
+  messages: number;
+  /** The connection ended (closed by either side, or failed): never used again. */
+  ended: boolean;
+  /** Waiting for the answer to RSET after a refused message. */
+  resetting: boolean;
+  /** No longer counted among the pool's connections. */
+  dropped: boolean;
+}
+
+/**
+ * At most `size` connections; a caller waits for an idle one when all are busy. A connection is
+ * opened (and logged in) when one is needed and none is idle; a connection the server closed
+ * while idle is dropped and replaced on the next message.
+ */
+class ConnectionPool {
+  private readonly idle: Connection[] = [];
+  private readonly waiting: { resolve: (c: Connection) => void; reject: (err: unknown) => void }[] = [];
+  /** Connections open or opening, busy or idle. */
+  private open = 0;
+  private closed = false;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly size: number,
+  ) {}
+
+  acquire(): Promise<Connection> {
+    if (this.closed) return Promise.reject(closedError());
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) if (!c.ended) return Promise.resolve(c);
+    if (this.open < this.size) return this.connect();
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** A message went through: the connection serves the next one (a fresh one after enough messages). */
+  release(c: Connection): void {
+    c.messages++;
+    if (c.messages >= MESSAGES_PER_CONNECTION || this.closed) return this.drop(c);
+    this.handBack(c);
+  }
+
+  /**
+   * A message failed. A refusal of the envelope or the message (not a 421) leaves the session
+   * usable once reset (RSET), as nodemailer's pool does; anything else (a lost connection, a
+   * timeout, a stream abandoned mid-DATA) closes it.
+   */
+  afterFailure(c: Connection, err: SmtpError): void {
+    if (!c.ended && !this.closed && (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') && err.responseCode !== 421) {
+      c.resetting = true;
+      c.smtp.reset((resetErr) => {
+        c.resetting = false;
+        if (resetErr || c.ended) return this.drop(c);
+        this.handBack(c);
+      });
+      return;
+    }
+    this.drop(c);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(closedError());
+    for (const c of this.idle.splice(0)) this.drop(c);
+  }
+
+  /** A connection free again: to a waiting caller, else idle (closed if the pool was closed meanwhile). */
+  private handBack(c: Connection): void {
+    if (c.ended || this.closed) return this.drop(c);
+    const next = this.waiting.shift();
+    if (next) next.resolve(c);
+    else this.idle.push(c);
+  }
+
+  /** Closes the connection (as nodemailer's pool closes its own); one fewer, once: a waiting caller gets a new one. */
+  private drop(c: Connection): void {
+    if (!c.ended) {
+      c.ended = true;
+      c.smtp.close();
+    }
+    if (c.dropped) return;
+    c.dropped = true;
+    this.open--;
+    const next = this.closed ? undefined : this.waiting.shift();
+    if (next) this.connect().then(next.resolve, next.reject);
+  }
+
+  private connect(): Promise<Connection> {
+    this.open++;
+    return new Promise<Connection>((resolve, reject) => {
+      const smtp = new SMTPConnection(this.options);
+      const c: Connection = { smtp, messages: 0, ended: false, resetting: false, dropped: false };
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.drop(c);
+        reject(err);
+      };
+      const ready = () => {
+        if (settled) return;
+        settled = true;
+        resolve(c);
+      };
+      // An error during a message reaches its send callback too; this listener keeps it from
+      // being thrown as unhandled.
+      smtp.on('error', (err) => {
+        if (!settled) fail(err);
+      });
+      smtp.once('end', () => {
+        if (!settled) return fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }));
+        c.ended = true;
+        // Closed by the server while idle, or while waiting for RSET: replaced when next needed.
+        // (A connection lost during a message is dropped by that message's callback.)
+        const at = this.idle.indexOf(c);
+        if (at >= 0) this.idle.splice(at, 1);
+        if (at >= 0 || c.resetting) this.drop(c);
+      });
+      smtp.connect((err) => {
+        if (err) return fail(err);
+        const auth = this.options.auth;
+        if (!auth || (!auth.user && !auth.pass) || !smtp.allowsAuth) return ready();
+        smtp.login({ user: auth.user ?? '', pass: auth.pass ?? '' } as SMTPConnection.AuthenticationCredentials, (loginErr) => (loginErr ? fail(loginErr) : ready()));
+      });
+    });
+  }
+}
+
+function closedError(): SmtpError {
+  return Object.assign(new Error('the SMTP transport was closed'), { code: 'ECONNECTION' });
 }

@@ -6,7 +6,8 @@ export interface OutgoingMessage {
   from: string;
   /** Envelope recipient (bare address): exactly one per message. */
   to: string;
-  raw: Buffer;
+  /** The message's bytes: one buffer, or its pieces in order (see personaliseParts). */
+  raw: Buffer | readonly Buffer[];
   /** Names outbox files; unique within a send. */
   sequence: number;
 }
@@ -28,4 +29,9 @@ export interface Transport {
   readonly description: string;
   send(message: OutgoingMessage, hooks?: SendHooks): Promise<SendResult>;
   close(): Promise<void>;
+}
+
+/** The message's bytes as one buffer. */
+export function rawBytes(raw: OutgoingMessage['raw']): Buffer {
+  return Buffer.isBuffer(raw) ? raw : Buffer.concat(raw as Buffer[]);
 }

@@ -57,6 +57,12 @@ export async function copyStore(sqlitePath: string, url: string, opts: CopyOptio
   if (!fs.existsSync(sqlitePath)) throw new UserError(`there is no store at ${sqlitePath} to copy; check DATABASE_PATH`);
   // Opening brings the file to the current schema, the one the PostgreSQL migrations mirror.
   const source = openSqliteStore(sqlitePath);
+  try {
+    await refuseRunningSend(source, new Date());
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const target = PgDb.create(url, { max: 1, setting: '--to' });
   let client: PoolClient | undefined;
   try {
@@ -85,6 +91,20 @@ export async function copyStore(sqlitePath: string, url: string, opts: CopyOptio
 }
 
 type SqliteDb = ReturnType<typeof openSqliteStore>['db'];
+
+/**
+ * A send running on the SQLite store would go on writing there after the copy: its deliveries
+ * would be mailed from the old store and pending in the new one. Refused while its lease lives.
+ */
+async function refuseRunningSend(source: ReturnType<typeof openSqliteStore>, now: Date): Promise<void> {
+  for (const send of await source.ledger.listSends()) {
+    if (send.state !== 'sending') continue;
+    const holder = await source.ledger.leaseHolder(send.id);
+    if (holder && holder.until > now) {
+      throw new UserError(`${send.slug} is being sent from ${source.location} (by ${holder.owner}): copy the store when that send has finished or been stopped`);
+    }
+  }
+}
 
 async function copyTables(sdb: SqliteDb, client: PoolClient, target: PgDb, opts: CopyOptions): Promise<CopiedTable[]> {
   // Empty means no row in any of the store's tables (the schema alone was made by the migrations).

@@ -27,7 +27,9 @@ export function maskUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    // libpq also takes the password as a parameter: ?password=…
+    for (const key of [...u.searchParams.keys()]) if (key.toLowerCase() === 'password') u.searchParams.set(key, '***');
+    return u.toString().replace(/=%2A%2A%2A/g, '=***');
   } catch {
     return 'DATABASE_URL';
   }
@@ -76,14 +78,32 @@ export class PgDb {
     readonly location: string,
     /** Where the URL came from, for messages: DATABASE_URL, or `--to` of store copy. */
     readonly setting = 'DATABASE_URL',
+    /** How long a write waits for another's lock before the store says it is busy. */
+    readonly lockTimeoutMs = PG_LOCK_TIMEOUT_MS,
   ) {}
 
-  static create(url: string, opts: { max?: number; setting?: string } = {}): PgDb {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, types, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000 });
+  /**
+   * `settings`: server settings for every connection of the pool, sent when it connects (no round
+   * trip of its own), besides the lock timeout every connection has.
+   */
+  static create(url: string, opts: { max?: number; setting?: string; lockTimeoutMs?: number; settings?: Record<string, string> } = {}): PgDb {
+    const settings = { lock_timeout: String(Math.round(opts.lockTimeoutMs ?? PG_LOCK_TIMEOUT_MS)), ...opts.settings };
+    const options = Object.entries(settings)
+      .map(([k, v]) => `-c ${k}=${v}`)
+      .join(' ');
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, types, connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000, options });
     // An idle client that loses its connection (server restarted) is dropped by the pool; without a
     // listener its error would end the process.
     pool.on('error', () => undefined);
-    return new PgDb(pool, maskUrl(url), opts.setting);
+    return new PgDb(pool, maskUrl(url), opts.setting, opts.lockTimeoutMs);
+  }
+
+  /** Another pool to the same database with more settings (`max` connections): connects only when used. */
+  withSettings(settings: Record<string, string>, max: number): PgDb {
+    const options = [this.pool.options.options, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].filter(Boolean).join(' ');
+    const pool = new pg.Pool({ ...this.pool.options, max, options });
+    pool.on('error', () => undefined);
+    return new PgDb(pool, this.location, this.setting, this.lockTimeoutMs);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
@@ -113,14 +133,15 @@ export class PgDb {
   /**
    * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when
    * it throws. `lock` takes the store's subscriber write lock first (SUBSCRIBERS_LOCK), so writes
-   * to subscribers and suppressions happen one at a time, as in SQLite.
+   * to subscribers and suppressions happen one at a time, as in SQLite. `unsynced` commits without
+   * waiting for the server's disk (synchronous_commit off): for writes whose loss in a server crash
+   * is safe (a send's claims and outcomes; see PgLedger), made durable by the next synced commit.
    */
-  async tx<T>(fn: (client: pg.PoolClient) => Promise<T>, opts: { lock?: boolean } = {}): Promise<T> {
+  async tx<T>(fn: (client: pg.PoolClient) => Promise<T>, opts: { lock?: boolean; unsynced?: boolean } = {}): Promise<T> {
     const client = await this.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${PG_LOCK_TIMEOUT_MS}`);
+      await client.query(opts.unsynced ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       if (opts.lock) await client.query('SELECT pg_advisory_xact_lock($1)', [SUBSCRIBERS_LOCK]);
       const out = await fn(client);
       await client.query('COMMIT');

@@ -11,6 +11,8 @@ export interface PgOptions {
   now?: () => Date;
   /** Connections in the pool (a command needs few; a send's runner a couple). */
   maxConnections?: number;
+  /** How long a write waits for another process's lock before saying the store is busy (default 10 s). */
+  lockTimeoutMs?: number;
   /** Tests create old databases with a prefix of the migrations. */
   migrations?: readonly PgMigration[];
 }
@@ -60,13 +62,14 @@ export class PgStore implements Store {
     this.closed = true;
     // An import left open by an error is undone rather than committed by the close.
     await this.subscribers.abortImport();
+    await this.ledger.close();
     await this.db.end();
   }
 }
 
 /** Connects (failing with one line naming DATABASE_URL), then creates or upgrades the schema. */
 export async function openPgStore(url: string, opts: PgOptions = {}): Promise<PgStore> {
-  const db = PgDb.create(url, { max: opts.maxConnections });
+  const db = PgDb.create(url, { max: opts.maxConnections, lockTimeoutMs: opts.lockTimeoutMs });
   try {
     const client = await db.connect();
     try {

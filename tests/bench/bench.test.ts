@@ -34,8 +34,8 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 const PARTS: [string, string[]][] = [
   ['build', ['build, warm (react)', 'build, warm (mjml)', 'newsletter check (react), cold process', 'newsletter check --engine mjml, cold process', 'newsletter build, cold process', 'newsletter status, cold process']],
   ['personalise', ['personalised messages']],
-  ['deliver', ['delivery, ours (ledger on)', 'delivery, nodemailer pool + Promise.all', 'delivery, Postfix smtp-source (ceiling)', '  ours / nodemailer pool']],
-  ['scale', ['20 subscribers: import', '200 subscribers: send (whole process)', '200 subscribers: send peak memory', 'send time 200 / 20']],
+  ['deliver', ['delivery, ours (ledger on)', 'delivery, nodemailer pool + Promise.all', 'delivery, the same pool with prebuilt raw MIME', 'delivery, Postfix smtp-source (ceiling)', '  ours / nodemailer pool', '  ours / the raw-MIME pool']],
+  ['scale', ['20 subscribers: import', '200 subscribers: send (whole process)', '2,000 subscribers: send peak memory', 'send time 200 / 20', 'send time 2,000 / 200']],
   [
     'store',
     [
@@ -49,6 +49,7 @@ const PARTS: [string, string[]][] = [
       '  200 × 3 sends: serve, feed /feed.xml',
     ],
   ],
+  ['senders', ['send, SQLite, 1 sender', 'send, PostgreSQL, 1 sender on one send', 'send, PostgreSQL, 2 senders on one send', 'send, PostgreSQL, 3 senders on one send', '  PostgreSQL 3 senders / 1 sender']],
 ];
 
 describe('npm run bench -- --tiny: every part runs and reports its rows', () => {

@@ -22,11 +22,6 @@ import { startPostgres, type Postgres } from './postgres';
  */
 export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
-/**
- * The stores whose send ledger is implemented, for the tests that start sends (editions,
- * feedback): PostgreSQL joins when its ledger (src/store/pg-ledger.ts) lands.
- */
-export const LEDGER_STORES: readonly StoreKind[] = ['sqlite'];
 
 /** Where a store lives, as the .env settings name it (what `openStore` reads). */
 export interface StoreLocation {

@@ -190,6 +190,29 @@ test('a copy that fails part-way leaves the database empty (one transaction), in
   expect(tables.find((t) => t.table === 'subscribers')).toEqual({ table: 'subscribers', sqlite: 13, postgres: 13 });
 });
 
+test('a send running on the SQLite store is refused: its deliveries would go on from the old store', async () => {
+  const file = `${project.dir}/data/running.db`;
+  const store = await openStore({ env: { databasePath: file } } as Parameters<typeof openStore>[0]);
+  try {
+    const imp = await store.subscribers.beginImport();
+    await imp.subscribe(parseAddress('r1@example.org'), null);
+    await imp.commit();
+    const now = new Date();
+    const { send: s } = await store.ledger.beginSend({ slug: 'running', edition: testEdition(), now });
+    await store.ledger.acquireLease(s.id, 'host-a:4242', new Date(now.getTime() + 60_000), now);
+  } finally {
+    await store.close();
+  }
+  const url = await pg.createDatabase();
+  const err = await copyStore(file, url).then(() => undefined, (e: Error) => e);
+  expect(err).toBeInstanceOf(UserError);
+  expect(err!.message).toBe(`running is being sent from ${file} (by host-a:4242): copy the store when that send has finished or been stopped`);
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  expect((await c.query("SELECT to_regclass('subscribers') AS t")).rows).toEqual([{ t: null }]);
+  await c.end();
+});
+
 test.each([
   [['--to', 'mysql://u:p@db.example.org/newsletter'], /^--to: must start with postgres:\/\/ or postgresql:\/\/ \(not mysql:\/\/\)/],
   [['--to', 'postgres://u:p@db.example.org:5432'], /^--to: names no database/],
@@ -222,6 +245,8 @@ test('the last day\'s hand-overs come along as the caps\' history: a send paused
     await store.ledger.acquireLease(s.id, 'run', new Date(now.getTime() + 60_000), now);
     const claimed = await store.ledger.claim(s.id, 3, now, 'run');
     await store.ledger.commit({ sendId: s.id, owner: 'run', outcomes: [], handedOver: claimed.map((d) => d.id), now });
+    // The run paused by the cap has ended (a running send is not copied).
+    await store.ledger.releaseLease(s.id, 'run');
   } finally {
     await store.close();
   }

@@ -2,11 +2,12 @@ import { Client } from 'pg';
 import { openStore } from '../../src/store';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { openPgStore } from '../../src/store/pg';
-import { PgDb } from '../../src/store/pg-db';
+import { maskUrl, PgDb } from '../../src/store/pg-db';
 import { pgMigrate, pgSchemaVersion, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/store/pg-migrations';
+import { parseAddress } from '../../src/subscribers/address';
 import { UserError } from '../../src/util/errors';
 import { makeProject, runCli } from '../helpers/cli';
-import { startPostgres, type Postgres } from '../helpers/postgres';
+import { INSTALL_HINT, startPostgres, type Postgres } from '../helpers/postgres';
 
 let pg: Postgres;
 beforeAll(async () => {
@@ -46,6 +47,20 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a failure');
 }
+
+test('without PostgreSQL installed, a test that needs it fails with one line saying how to install it', async () => {
+  const err = await failure(startPostgres({ searchPath: '', root: '/nonexistent/postgresql' }));
+  expect(err.message).toBe(INSTALL_HINT);
+  expect(err.message).toBe('PostgreSQL is not installed (initdb and pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin): run `bash scripts/install-system-deps.sh`');
+});
+
+test.each([
+  ['postgres://news:s3cret@db.example.org:5432/newsletter', 'postgres://news:***@db.example.org:5432/newsletter'],
+  ['postgresql://db.example.org/newsletter?user=news&password=s3cret&sslmode=require', 'postgresql://db.example.org/newsletter?user=news&password=***&sslmode=require'],
+  ['postgres://news@db.example.org/newsletter', 'postgres://news@db.example.org/newsletter'],
+])('messages show %s as %s (no password)', (url, shown) => {
+  expect(maskUrl(url)).toBe(shown);
+});
 
 describe('PostgreSQL schema', () => {
   test('mirrors the SQLite migrations one for one (same versions, same descriptions)', () => {
@@ -160,6 +175,31 @@ describe('opening a PostgreSQL store through DATABASE_URL', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot use the PostgreSQL store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: the password was refused .*; check DATABASE_URL/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a write waits for another process\'s import to finish, and says the store is busy if it waits too long', async () => {
+    const url = await pg.createDatabase();
+    const importer = await openPgStore(url);
+    const other = await openPgStore(url, { lockTimeoutMs: 300 });
+    try {
+      const imp = await importer.subscribers.beginImport();
+      await imp.subscribe(parseAddress('imported@example.org'), null);
+      const err = await failure(other.subscribers.add(parseAddress('waiting@example.org'), null, { source: 'cli' }));
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toBe(`the store ${url.replace(pg.password, '***')} is busy: another newsletter command is writing to it; try again when it has finished`);
+      // Within the wait, the write goes through once the import commits.
+      const waiting = importer.subscribers.suppress(parseAddress('imported@example.org'), 'manual').then(() => 'suppressed');
+      const patient = await openPgStore(url);
+      const added = patient.subscribers.add(parseAddress('waiting@example.org'), null, { source: 'cli' });
+      await imp.commit();
+      expect((await added).outcome).toBe('added');
+      expect(await waiting).toBe('suppressed');
+      expect(await other.subscribers.counts()).toMatchObject({ active: 1, unsubscribed: 1 });
+      await patient.close();
+    } finally {
+      await importer.close();
+      await other.close();
+    }
   });
 
   test('the schema version is read from the database', async () => {

@@ -48,14 +48,12 @@ export interface SentProjectOptions {
   secret?: string;
   /** Runs after the import and before the send: e.g. start a server and point site_url at it. */
   beforeSend?: (project: SentProject) => Promise<void>;
-  /** More settings of .env, e.g. DATABASE_URL. */
-  env?: Record<string, string>;
 }
 
 export async function sentProject(opts: SentProjectOptions = {}): Promise<SentProject> {
   const secret = opts.secret ?? ROTATED_SECRET;
   const dir = makeProject({ 'subscribers.csv': `email,name\n${SUBSCRIBERS.map((e) => `${e},${e.split('@')[0]}`).join('\n')}\n` });
-  const env: Record<string, string> = { DATABASE_PATH: path.join(dir, 'data', 'store.db'), UNSUBSCRIBE_SECRET: secret, ...opts.env };
+  const env = { DATABASE_PATH: path.join(dir, 'data', 'store.db'), UNSUBSCRIBE_SECRET: secret };
   const cli = async (...args: string[]) => runCli(args, { cwd: dir, env });
   const project: SentProject = {
     dir,

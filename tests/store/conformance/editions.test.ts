@@ -3,7 +3,7 @@ import type { Outcome } from '../../../src/send/ledger';
 import type { Store } from '../../../src/store/types';
 import { parseAddress } from '../../../src/subscribers/address';
 import { testEdition } from '../../helpers/edition';
-import { collect, describeStores, LEDGER_STORES } from '../../helpers/stores';
+import { collect, describeStores } from '../../helpers/stores';
 
 /** Editions and the audience a send freezes, through the interfaces only, on every store. */
 const a = parseAddress;
@@ -156,4 +156,4 @@ describeStores('editions and the audience', (kit) => {
     expect((await web.editions.published()).map((p) => p.slug)).toEqual(['shared']);
     expect((await collect(web.subscribers.list())).map((s) => s.email)).toEqual(['a@example.org']);
   });
-}, LEDGER_STORES);
+});

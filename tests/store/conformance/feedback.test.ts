@@ -4,7 +4,7 @@ import type { Outcome } from '../../../src/send/ledger';
 import type { Store } from '../../../src/store/types';
 import { parseAddress } from '../../../src/subscribers/address';
 import { testEdition } from '../../helpers/edition';
-import { describeStores, LEDGER_STORES } from '../../helpers/stores';
+import { describeStores } from '../../helpers/stores';
 
 /** Bounces and complaints applied to deliveries, through the interfaces only, on every store. */
 const a = parseAddress;
@@ -106,4 +106,4 @@ describeStores('bounces and complaints', (kit) => {
     // The good item was not recorded either: applied again, it is new.
     expect(await store.feedback.apply([item('good', ids.get('w@example.org')!, 'hard')], policy, later(2))).toEqual([expect.objectContaining({ applied: true, suppressed: true })]);
   });
-}, LEDGER_STORES);
+});
