@@ -259,8 +259,16 @@ async function benchStore(size) {
     const generated = await worker('year-store.js', [project.env.DATABASE_PATH, size.yearMembers, size.yearSends]);
     const slug = require('./bench/year-store').slugOf(Math.floor(size.yearSends / 2));
     const runs = size.storeRuns;
+    const empty = c.makeProject('empty');
+    let startUp;
+    try {
+      startUp = await coldRuns(() => ['status'], runs, empty);
+    } finally {
+      empty.remove();
+    }
     step(`status, subscribers count and list on it, ${runs} processes each`);
     const commands = {
+      startUp,
       status: await coldRuns(() => ['status'], runs, project),
       statusIssue: await coldRuns(() => ['status', slug], runs, project),
       count: await coldRuns(() => ['subscribers', 'count'], runs, project),
@@ -388,6 +396,7 @@ function storeRows({ imports, year, commands, serve }) {
   rows.push(row(`import peak memory ${fmt(large.rows)} / ${fmt(small.rows)} rows`, `${fmt(growth, 2)}×`, `≤ ${TARGETS.importMemoryGrowth}× (bounded)`, growth <= TARGETS.importMemoryGrowth));
   const y = `${fmt(year.members)} × ${year.sends} sends`;
   rows.push(row(`year store: ${y} (${fmt(year.deliveries)} deliveries, ${mb(year.fileBytes)}), generated`, `${fmt(year.generateMs / 1000, 1)} s`));
+  rows.push(coldRow('  newsletter status on an empty store (start-up, for comparison)', commands.startUp));
   rows.push(coldRow(`  ${y}: newsletter status (every send)`, commands.status));
   rows.push(coldRow(`  ${y}: newsletter status ${year.slug}`, commands.statusIssue));
   rows.push(coldRow(`  ${y}: newsletter subscribers count`, commands.count));

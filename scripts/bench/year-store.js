@@ -29,7 +29,11 @@ function fillYearStore(db, { members, sends }) {
   db.pragma('cache_size = -200000');
   db.pragma('synchronous = OFF');
   const slugs = [];
+  // The deliveries' indexes are dropped and made again after the rows are in: building an index
+  // from sorted keys once is several times faster than growing it 5 million times.
+  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL").all();
   db.transaction(() => {
+    for (const { name } of indexes) db.exec(`DROP INDEX ${name}`);
     const range = (n) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${Number(n)})`;
     db.prepare(`${range(members)} INSERT INTO mailboxes (id, address, created_at) SELECT i, 'member' || i || '@example.org', ? FROM n`).run(at);
     db.prepare(`INSERT INTO sqlite_sequence (name, seq) VALUES ('mailboxes', ?)`).run(members);
@@ -78,6 +82,7 @@ function fillYearStore(db, { members, sends }) {
       insertDeliveries.run({ send: sendId, edition: editionId, at: sent });
       slugs.push(slug);
     }
+    for (const { sql } of indexes) db.exec(sql);
   })();
   db.pragma(`cache_size = ${saved.cache}`);
   db.pragma(`synchronous = ${saved.sync}`);

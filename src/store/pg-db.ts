@@ -27,7 +27,9 @@ export function maskUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    // libpq also takes the password as a parameter: ?password=…
+    for (const key of [...u.searchParams.keys()]) if (key.toLowerCase() === 'password') u.searchParams.set(key, '***');
+    return u.toString().replace(/=%2A%2A%2A/g, '=***');
   } catch {
     return 'DATABASE_URL';
   }

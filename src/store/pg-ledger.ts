@@ -38,10 +38,13 @@ const iso = (d: Date) => d.toISOString();
 /** One row's move, with what it records (see `moveRows`). */
 interface Move {
   id: number;
+  to: DeliveryState;
   reply?: string | null;
   messageId?: string | null;
   retryAt?: Date | null;
   refund?: boolean;
+  /** A claim: the attempt counts, the sender is named on the row and its on-the-wire mark clears. */
+  attempt?: boolean;
 }
 
 /**
@@ -79,37 +82,44 @@ export class PgLedger implements Ledger {
     await this.paceDb.end();
   }
 
-  /** The one place delivery states change, for any number of rows moving from one state to another. */
-  private async moveRows(c: PoolClient, from: DeliveryState, to: DeliveryState, now: Date, rows: readonly Move[], claim?: { owner: string }): Promise<void> {
+  /**
+   * The one place delivery states change: any number of rows leaving one state, each to its own
+   * next state, in one statement. Each move is checked against ALLOWED_TRANSITIONS, and each row
+   * must really be in `from` (else nothing of it is written: the caller's transaction fails).
+   */
+  private async moveRows(c: PoolClient, from: DeliveryState, now: Date, rows: readonly Move[], owner?: string): Promise<void> {
     if (rows.length === 0) return;
-    if (!canTransition(from, to)) throw new Error(`delivery ${rows[0]!.id}: ${from} → ${to} is not an allowed move`);
+    for (const r of rows) if (!canTransition(from, r.to)) throw new Error(`delivery ${r.id}: ${from} → ${r.to} is not an allowed move`);
     // A claim (an attempt) clears the on-the-wire mark: it is set again at this attempt's hand-over.
     const res = await this.db.query(
-      `UPDATE deliveries d SET state = $1, updated_at = $2,
-         attempts = d.attempts + $3,
-         run_attempts = greatest(d.run_attempts + $3 - v.refund, 0),
-         on_wire = CASE WHEN $3 = 1 THEN 0 ELSE d.on_wire END,
-         claimed_by = CASE WHEN $3 = 1 THEN $4 ELSE d.claimed_by END,
+      `UPDATE deliveries d SET state = v.next_state, updated_at = $1,
+         attempts = d.attempts + v.attempt,
+         run_attempts = greatest(d.run_attempts + v.attempt - v.refund, 0),
+         on_wire = CASE WHEN v.attempt = 1 THEN 0 ELSE d.on_wire END,
+         claimed_by = CASE WHEN v.attempt = 1 THEN $2 ELSE d.claimed_by END,
          last_reply = coalesce(v.reply, d.last_reply),
          message_id = coalesce(v.message_id, d.message_id),
          next_attempt_at = coalesce(v.retry_at, d.next_attempt_at)
-       FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[]) AS v(id, reply, message_id, retry_at, refund)
+       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[])
+         AS v(id, next_state, reply, message_id, retry_at, refund, attempt)
        WHERE d.id = v.id AND d.state = $10`,
       [
-        to,
         iso(now),
-        claim ? 1 : 0,
-        claim?.owner ?? null,
+        owner ?? null,
         rows.map((r) => r.id),
+        rows.map((r) => r.to),
         rows.map((r) => r.reply ?? null),
         rows.map((r) => r.messageId ?? null),
         rows.map((r) => (r.retryAt ? iso(r.retryAt) : null)),
         rows.map((r) => (r.refund ? 1 : 0)),
+        rows.map((r) => (r.attempt ? 1 : 0)),
         from,
       ],
       c,
     );
-    if (res.rowCount !== rows.length) throw new Error(`of deliveries ${rows.map((r) => r.id).join(', ')}, ${rows.length - (res.rowCount ?? 0)} were not ${from} when moving them to ${to}`);
+    if (res.rowCount !== rows.length) {
+      throw new Error(`of deliveries ${rows.map((r) => r.id).join(', ')}, ${rows.length - (res.rowCount ?? 0)} were not ${from} when moving them on`);
+    }
   }
 
   /**
@@ -333,20 +343,20 @@ export class PgLedger implements Ledger {
         [sendId, iso(now), limit],
         c,
       );
-      const skipped: Move[] = [];
+      const moves: Move[] = [];
       const claimed: ClaimedDelivery[] = [];
       for (const cand of candidates) {
         // Suppressed or removed after the audience was frozen: still skipped.
         if (cand.subscriber_id === null || cand.status !== 'active' || cand.suppressed) {
           const why = cand.subscriber_id === null ? 'removed from the list' : cand.suppressed ? `suppressed (${cand.suppressed})` : 'unsubscribed';
-          skipped.push({ id: cand.id, reply: `skipped: ${why} during the send` });
+          moves.push({ id: cand.id, to: 'skipped', reply: `skipped: ${why} during the send` });
           continue;
         }
         if (cand.edition_id === null) throw new Error(`delivery ${cand.id} has no edition to be sent from`);
         claimed.push({ id: cand.id, editionId: cand.edition_id, subscriberId: cand.subscriber_id, address: cand.address, name: cand.name, attempts: cand.attempts + 1 });
+        moves.push({ id: cand.id, to: 'sending', attempt: true });
       }
-      await this.moveRows(c, 'pending', 'skipped', now, skipped);
-      await this.moveRows(c, 'pending', 'sending', now, claimed.map((d) => ({ id: d.id })), { owner: owner ?? '' });
+      await this.moveRows(c, 'pending', now, moves, owner ?? '');
       return claimed;
     }, { unsynced: true });
   }
@@ -377,26 +387,26 @@ export class PgLedger implements Ledger {
   }
 
   private async recordAll(c: PoolClient, results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
-    const by: Record<'sent' | 'failed' | 'pending' | 'unknown', Move[]> = { sent: [], failed: [], pending: [], unknown: [] };
+    const moves: Move[] = [];
     const bounced: { id: number; reply: string }[] = [];
     for (const { id, outcome } of results) {
       switch (outcome.to) {
         case 'sent':
-          by.sent.push({ id, reply: outcome.reply, messageId: outcome.messageId });
+          moves.push({ id, to: 'sent', reply: outcome.reply, messageId: outcome.messageId });
           break;
         case 'failed':
-          by.failed.push({ id, reply: outcome.reply });
+          moves.push({ id, to: 'failed', reply: outcome.reply });
           if (outcome.bounce) bounced.push({ id, reply: outcome.reply });
           break;
         case 'pending':
-          by.pending.push({ id, reply: outcome.reply, retryAt: outcome.retryAt, refund: outcome.refund });
+          moves.push({ id, to: 'pending', reply: outcome.reply, retryAt: outcome.retryAt, refund: outcome.refund });
           break;
         case 'unknown':
-          by.unknown.push({ id, reply: outcome.reply });
+          moves.push({ id, to: 'unknown', reply: outcome.reply });
           break;
       }
     }
-    for (const to of ['sent', 'failed', 'pending', 'unknown'] as const) await this.moveRows(c, 'sending', to, now, by[to]);
+    await this.moveRows(c, 'sending', now, moves);
     for (const b of bounced) await this.suppressBounce(c, b.id, now, b.reply);
   }
 

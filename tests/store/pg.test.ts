@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { openStore } from '../../src/store';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { openPgStore } from '../../src/store/pg';
-import { PgDb } from '../../src/store/pg-db';
+import { maskUrl, PgDb } from '../../src/store/pg-db';
 import { pgMigrate, pgSchemaVersion, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/store/pg-migrations';
 import { parseAddress } from '../../src/subscribers/address';
 import { UserError } from '../../src/util/errors';
@@ -52,6 +52,14 @@ test('without PostgreSQL installed, a test that needs it fails with one line say
   const err = await failure(startPostgres({ searchPath: '', root: '/nonexistent/postgresql' }));
   expect(err.message).toBe(INSTALL_HINT);
   expect(err.message).toBe('PostgreSQL is not installed (initdb and pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin): run `bash scripts/install-system-deps.sh`');
+});
+
+test.each([
+  ['postgres://news:s3cret@db.example.org:5432/newsletter', 'postgres://news:***@db.example.org:5432/newsletter'],
+  ['postgresql://db.example.org/newsletter?user=news&password=s3cret&sslmode=require', 'postgresql://db.example.org/newsletter?user=news&password=***&sslmode=require'],
+  ['postgres://news@db.example.org/newsletter', 'postgres://news@db.example.org/newsletter'],
+])('messages show %s as %s (no password)', (url, shown) => {
+  expect(maskUrl(url)).toBe(shown);
 });
 
 describe('PostgreSQL schema', () => {
