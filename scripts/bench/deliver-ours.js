@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Our send, in process, exactly as `newsletter send --yes` wires it: the project's config, the
- * SQLite store (WAL, synchronous=FULL), the issue rendered once and stored as an edition, the SMTP pool transport and the
+ * SQLite store (WAL, synchronous=FULL), the issue rendered once and stored as an edition, the SMTP transport and the
  * campaign runner with its durable claims. Only runCampaign is timed (not start-up or import).
  *
  *   node scripts/bench/deliver-ours.js <project dir> <SMTP_URL>   → one JSON line on stdout

@@ -2,7 +2,7 @@ import { classifySmtpReply, type SmtpStage } from '../mail/status-codes';
 import { escapeControl } from '../util/control-chars';
 
 /**
- * What an SMTP failure means for a delivery, and for the send. The ledger, not the SMTP pool,
+ * What an SMTP failure means for a delivery, and for the send. The ledger, not the SMTP transport,
  * decides retries:
  *
  * - bounce: the *recipient's* address is permanently unreachable (5.1.1 unknown user, 5.1.2 no such
