@@ -267,7 +267,7 @@ export class SqliteLedger implements Ledger {
   async commit(batch: CommitBatch): Promise<void> {
     guard(this.db.name, () => this.withoutSync(() => this.commitRows(batch)));
     const wal = this.walFile();
-    if (batch.handedOver.length > 0 && wal) await guardAsync(this.db.name, () => syncFile(wal));
+    if (batch.handedOver.length > 0 && wal) await guardAsync(this.db.name, () => this.syncWal(wal));
   }
 
   /** For tests and tools: outcomes without a lease (the runner uses commit). */
@@ -309,6 +309,33 @@ export class SqliteLedger implements Ledger {
   }
 
   private walPath: string | null | undefined;
+  private walHandle: Promise<fs.FileHandle> | undefined;
+
+  /**
+   * fdatasync of the WAL, as SQLite syncs it on Linux, on libuv's thread pool: one trip there per
+   * group of marks (opening and closing the file each time made three, each waiting for the main
+   * thread in between). The handle stays open while this connection is: SQLite deletes a WAL
+   * only when the last connection to the database closes, so while ours is open the file is the
+   * same one (a checkpoint resets or truncates it in place).
+   */
+  private async syncWal(file: string): Promise<void> {
+    this.walHandle ??= fs.open(file, 'r');
+    let handle: fs.FileHandle;
+    try {
+      handle = await this.walHandle;
+    } catch (err) {
+      this.walHandle = undefined;
+      throw err;
+    }
+    await handle.datasync();
+  }
+
+  /** Closes the WAL handle (the store closes the database after). */
+  async close(): Promise<void> {
+    const handle = this.walHandle;
+    this.walHandle = undefined;
+    if (handle) await (await handle.catch(() => undefined))?.close().catch(() => undefined);
+  }
 
   private claimRows(sendId: number, limit: number, now: Date, owner: string | undefined): ClaimedDelivery[] {
     type Candidate = { id: number; edition_id: number | null; subscriber_id: number | null; address: string; attempts: number; name: string | null; status: string | null; suppressed: string | null };
@@ -405,10 +432,6 @@ export class SqliteLedger implements Ledger {
   }
 }
 
-/**
- * fdatasync, as SQLite syncs its WAL on Linux. The file is opened by name each time, so a WAL that
- * another process truncated or restarted is still the one synced.
- */
 async function guardAsync<T>(location: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -416,15 +439,6 @@ async function guardAsync<T>(location: string, fn: () => Promise<T>): Promise<T>
     return guard(location, () => {
       throw err;
     });
-  }
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
   }
 }
 
