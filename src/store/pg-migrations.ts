@@ -226,7 +226,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 7,
-    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason',
+    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason, deliveries per subscriber',
+    // deliveries_by_subscriber, which SQLite gets here, is in PostgreSQL's step 2 already.
     sql: `
       CREATE INDEX deliveries_by_feedback ON deliveries (send_id, feedback, address, edition_id) WHERE feedback IS NOT NULL;
       CREATE INDEX suppressions_by_reason ON suppressions (reason);
