@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Config } from '../config';
 import { signToken, unsubscribeUrl } from '../unsubscribe/token';
@@ -75,7 +76,7 @@ export async function runCampaign(input: CampaignInput): Promise<CampaignReport>
 async function campaign(input: CampaignInput): Promise<CampaignReport> {
   const { config, ledger } = input;
   const now = input.now ?? (() => new Date());
-  const owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  const owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}:${machineId()}`;
   await takeLease(ledger, input.send.id, owner, now());
   const renew = setInterval(() => {
     void ledger.renewLease(input.send.id, owner, new Date(now().getTime() + LEASE_TTL_MS)).catch(() => undefined);
@@ -193,9 +194,28 @@ async function takeLease(ledger: Ledger, sendId: number, owner: string, now: Dat
   );
 }
 
+/**
+ * This machine, beyond its host name (cloned VMs and containers can share one): systemd's
+ * machine id where there is one. An owner written by another machine is never taken for a local
+ * process, so its lease is only taken over when it runs out.
+ */
+function machineId(): string {
+  for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      const id = fs.readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f]{32}$/.test(id)) return id;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return '';
+}
+
 function isDeadLocalProcess(owner: string): boolean {
-  const [host, pid] = owner.split(':');
+  const [host, pid, , machine] = owner.split(':');
   if (host !== os.hostname() || !pid || Number(pid) === process.pid) return false;
+  // Owners from before the machine id was recorded have none: the host name decides, as it did.
+  if (machine !== undefined && machine !== machineId()) return false;
   try {
     process.kill(Number(pid), 0);
     return false;

@@ -230,8 +230,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason',
+    description: 'indexes for a big store: bounces and complaints per send, suppressions per reason, deliveries per subscriber',
     sql: `
+      -- subscribers remove: the deliveries that name the removed subscriber are found (to clear
+      -- the reference, ON DELETE SET NULL) without reading a year of deliveries, as in PostgreSQL.
+      CREATE INDEX deliveries_by_subscriber ON deliveries (subscriber_id);
       -- status: a send's bounces and complaints (counted, per edition, and listed by kind and
       -- address) read only the rows that have one, not the send's 100,000 deliveries.
       CREATE INDEX deliveries_by_feedback ON deliveries (send_id, feedback, address, edition_id) WHERE feedback IS NOT NULL;

@@ -28,7 +28,7 @@ export function maskUrl(url: string): string {
     const u = new URL(url);
     if (u.password) u.password = '***';
     // libpq also takes the password as a parameter: ?password=…
-    for (const key of [...u.searchParams.keys()]) if (key.toLowerCase() === 'password') u.searchParams.set(key, '***');
+    for (const key of [...u.searchParams.keys()]) if (key.toLowerCase().endsWith('password')) u.searchParams.set(key, '***');
     return u.toString().replace(/=%2A%2A%2A/g, '=***');
   } catch {
     return 'DATABASE_URL';

@@ -87,7 +87,7 @@ export class PgLedger implements Ledger {
    * next state, in one statement. Each move is checked against ALLOWED_TRANSITIONS, and each row
    * must really be in `from` (else nothing of it is written: the caller's transaction fails).
    */
-  private async moveRows(c: PoolClient, from: DeliveryState, now: Date, rows: readonly Move[], owner?: string): Promise<void> {
+  private async moveRows(c: PoolClient, from: DeliveryState, now: Date, rows: readonly Move[], owner?: string, claimedBy?: string): Promise<void> {
     if (rows.length === 0) return;
     for (const r of rows) if (!canTransition(from, r.to)) throw new Error(`delivery ${r.id}: ${from} → ${r.to} is not an allowed move`);
     // A claim (an attempt) clears the on-the-wire mark: it is set again at this attempt's hand-over.
@@ -102,7 +102,7 @@ export class PgLedger implements Ledger {
          next_attempt_at = coalesce(v.retry_at, d.next_attempt_at)
        FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[])
          AS v(id, next_state, reply, message_id, retry_at, refund, attempt)
-       WHERE d.id = v.id AND d.state = $10`,
+       WHERE d.id = v.id AND d.state = $10 AND ($11::text IS NULL OR d.claimed_by = $11)`,
       [
         iso(now),
         owner ?? null,
@@ -114,11 +114,13 @@ export class PgLedger implements Ledger {
         rows.map((r) => (r.refund ? 1 : 0)),
         rows.map((r) => (r.attempt ? 1 : 0)),
         from,
+        claimedBy ?? null,
       ],
       c,
     );
     if (res.rowCount !== rows.length) {
-      throw new Error(`of deliveries ${rows.map((r) => r.id).join(', ')}, ${rows.length - (res.rowCount ?? 0)} were not ${from} when moving them on`);
+      const whose = claimedBy ? ` by ${claimedBy}` : '';
+      throw new Error(`of deliveries ${rows.map((r) => r.id).join(', ')}, ${rows.length - (res.rowCount ?? 0)} were not ${from}${whose} when moving them on`);
     }
   }
 
@@ -210,6 +212,9 @@ export class PgLedger implements Ledger {
   /** Always granted: a live sender's lease stays, and this one joins it. Leases that ran out are dropped first. */
   async acquireLease(sendId: number, owner: string, until: Date, now: Date): Promise<boolean> {
     await this.db.tx(async (c) => {
+      // Ordered against endRun (which locks the row for update): a sender joining while the last
+      // one ends either is seen by it, or starts after it settled the send (and resumes it).
+      await this.db.query('SELECT 1 FROM sends WHERE id = $1 FOR SHARE', [sendId], c);
       await this.db.query('DELETE FROM send_leases WHERE send_id = $1 AND expires_at <= $2 AND owner <> $3', [sendId, iso(now), owner], c);
       await this.db.query(
         `INSERT INTO send_leases (send_id, owner, expires_at) VALUES ($1, $2, $3)
@@ -244,7 +249,9 @@ export class PgLedger implements Ledger {
       const row = await this.db.one<{ state: SendState }>('SELECT state FROM sends WHERE id = $1 FOR UPDATE', [sendId], c);
       if (!row) throw new Error(`send ${sendId} is not in the store`);
       await this.db.query('DELETE FROM send_leases WHERE send_id = $1 AND owner = $2', [sendId, owner], c);
-      const others = await this.db.one<{ n: number }>('SELECT count(*)::int AS n FROM send_leases WHERE send_id = $1 AND expires_at > $2', [sendId, iso(now)], c);
+      // Every other lease, lapsed ones too: a sender whose renewal is late may still be sending
+      // (its lease holds until another run takes it over), and a dead one's is reaped by the next run.
+      const others = await this.db.one<{ n: number }>('SELECT count(*)::int AS n FROM send_leases WHERE send_id = $1', [sendId], c);
       const counts = await this.countsOn(sendId, c);
       if (others!.n > 0) return { state: row.state, counts, othersRunning: others!.n };
       const next = decide(counts);
@@ -328,15 +335,18 @@ export class PgLedger implements Ledger {
       if (owner !== undefined) await this.assertOwner(c, sendId, owner);
       // SKIP LOCKED: rows another sender is claiming right now are left to it, without waiting.
       const candidates = await this.db.rows<Candidate>(
+        // The row's columns are read in the locking step: a row locked after a concurrent
+        // correction committed is read as it is now (its new edition), not as the statement's
+        // snapshot had it.
         `WITH picked AS (
-           SELECT id FROM deliveries
+           SELECT id, edition_id, subscriber_id, address, run_attempts, next_attempt_at FROM deliveries
            WHERE send_id = $1 AND state = 'pending' AND next_attempt_at <= $2
-           ORDER BY next_attempt_at
+           ORDER BY next_attempt_at, id
            LIMIT $3
            FOR UPDATE SKIP LOCKED
          )
          SELECT d.id, d.edition_id, d.subscriber_id, d.address, d.run_attempts AS attempts, s.name, s.status, p.reason AS suppressed
-         FROM picked JOIN deliveries d ON d.id = picked.id
+         FROM picked d
          LEFT JOIN subscribers s ON s.id = d.subscriber_id
          LEFT JOIN suppressions p ON p.address = s.email_key
          ORDER BY d.next_attempt_at, d.id`,
@@ -367,26 +377,30 @@ export class PgLedger implements Ledger {
    * leaves its row `sending` and on the wire, which the next run marks unknown, never resent.
    */
   async commit(batch: CommitBatch): Promise<void> {
+    // A bounce suppresses an address: a write to the list, which takes turns with the others.
+    const bounces = batch.outcomes.some((o) => o.outcome.to === 'failed' && o.outcome.bounce);
     await this.db.tx(async (c) => {
       await this.assertOwner(c, batch.sendId, batch.owner);
-      await this.recordAll(c, batch.outcomes, batch.now);
+      // Only rows this sender claimed: a claim lost to a server crash may have been claimed again
+      // by another sender since, and that one's message is its own.
+      await this.recordAll(c, batch.outcomes, batch.now, batch.owner);
       if (batch.handedOver.length > 0) {
         const res = await this.db.query(
-          "UPDATE deliveries SET on_wire = 1, handed_over_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'sending'",
-          [iso(batch.now), batch.handedOver],
+          "UPDATE deliveries SET on_wire = 1, handed_over_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'sending' AND claimed_by = $3",
+          [iso(batch.now), batch.handedOver, batch.owner],
           c,
         );
         if (res.rowCount !== batch.handedOver.length) throw new Error(`of deliveries ${batch.handedOver.join(', ')}, some were not sending when handing their message over`);
       }
-    }, { unsynced: batch.handedOver.length === 0 });
+    }, { unsynced: batch.handedOver.length === 0, lock: bounces });
   }
 
   /** For tests and tools: outcomes without a lease (the runner uses commit). */
   async record(results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
-    await this.db.tx((c) => this.recordAll(c, results, now));
+    await this.db.tx((c) => this.recordAll(c, results, now), { lock: true });
   }
 
-  private async recordAll(c: PoolClient, results: readonly { id: number; outcome: Outcome }[], now: Date): Promise<void> {
+  private async recordAll(c: PoolClient, results: readonly { id: number; outcome: Outcome }[], now: Date, claimedBy?: string): Promise<void> {
     const moves: Move[] = [];
     const bounced: { id: number; reply: string }[] = [];
     for (const { id, outcome } of results) {
@@ -406,7 +420,7 @@ export class PgLedger implements Ledger {
           break;
       }
     }
-    await this.moveRows(c, 'sending', now, moves);
+    await this.moveRows(c, 'sending', now, moves, undefined, claimedBy);
     for (const b of bounced) await this.suppressBounce(c, b.id, now, b.reply);
   }
 
@@ -443,7 +457,7 @@ export class PgLedger implements Ledger {
   async topFailures(sendId: number, limit: number): Promise<{ reply: string; count: number }[]> {
     return this.db.rows<{ reply: string; count: number }>(
       `SELECT coalesce(last_reply, '(no reply)') AS reply, count(*)::int AS count FROM deliveries
-       WHERE send_id = $1 AND state IN ('failed', 'unknown') GROUP BY 1 ORDER BY count DESC, reply LIMIT $2`,
+       WHERE send_id = $1 AND state IN ('failed', 'unknown') GROUP BY 1 ORDER BY count DESC, coalesce(last_reply, '(no reply)') COLLATE "C" LIMIT $2`,
       [sendId, limit],
     );
   }

@@ -308,8 +308,9 @@ export class PgSubscriberStore implements SubscriberStore {
       await this.db.query('CREATE TEMP TABLE import_seen (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP', [], client);
       await this.db.query(IMPORT_SUBSCRIBE_FUNCTION, [], client);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      let broken = false;
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      client.release(broken);
       throw err;
     }
     this.importClient = client;

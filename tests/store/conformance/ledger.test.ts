@@ -1,4 +1,5 @@
 import { ALLOWED_TRANSITIONS, LeaseLost, canTransition, sendStateAfterRun, type Outcome } from '../../../src/send/ledger';
+import { Client } from 'pg';
 import type { Store } from '../../../src/store/types';
 import { checkAddress, type Address } from '../../../src/subscribers/address';
 import { testEdition } from '../../helpers/edition';
@@ -66,6 +67,16 @@ describeStores('send ledger', (kit) => {
     expect(claimed.every((c) => c.attempts === 1)).toBe(true);
     const other = await kit.openAt(where);
     expect(await other.ledger.counts(send.id)).toMatchObject({ pending: 1, sending: 2 });
+  });
+
+  it('the first ids of a new store are 1, and a send mails in the audience\'s order (id order)', async () => {
+    const fresh = await kit.open();
+    const first = await fresh.subscribers.add(addr('first@example.org'), null, { source: 'cli' });
+    expect(first.subscriber!.id).toBe(1);
+    const order = await store.audience(10);
+    const send = await begin();
+    const claimed = [...(await store.ledger.claim(send.id, 2, t0, OWNER)), ...(await store.ledger.claim(send.id, 2, t0, OWNER))];
+    expect(claimed.map((d) => d.address)).toEqual(order);
   });
 
   it('skips at claim time an address suppressed after the audience was frozen', async () => {
@@ -301,6 +312,36 @@ describeStores(
       expect(d2).toBeDefined();
       // The live sender goes on as if nothing happened.
       await store.ledger.commit({ sendId: send.id, owner: 'live', outcomes: [sent(l!.id)], handedOver: [], now: t0 });
+    });
+
+    it('a sender\'s commit touches only rows it claimed: a claim lost in a server crash and claimed again by another sender stays that one\'s', async () => {
+      const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
+      await store.ledger.acquireLease(send.id, 'one', at(60_000), t0);
+      await store.ledger.acquireLease(send.id, 'two', at(60_000), t0);
+      const [x] = await store.ledger.claim(send.id, 1, t0, 'one');
+      // The server crashed before 'one''s claim reached its disk: the row is pending again.
+      const client = new Client({ connectionString: where.databaseUrl });
+      await client.connect();
+      await client.query("UPDATE deliveries SET state = 'pending', claimed_by = NULL WHERE id = $1", [x!.id]);
+      await client.end();
+      const [again] = await store.ledger.claim(send.id, 1, t0, 'two');
+      expect(again!.id).toBe(x!.id);
+      await expect(store.ledger.commit({ sendId: send.id, owner: 'one', outcomes: [], handedOver: [x!.id], now: t0 })).rejects.toThrow(/not sending/);
+      await expect(store.ledger.commit({ sendId: send.id, owner: 'one', outcomes: [sent(x!.id)], handedOver: [], now: t0 })).rejects.toThrow(/not sending by one/);
+      await store.ledger.commit({ sendId: send.id, owner: 'two', outcomes: [], handedOver: [x!.id], now: t0 });
+      await store.ledger.commit({ sendId: send.id, owner: 'two', outcomes: [sent(x!.id)], handedOver: [], now: t0 });
+      expect(await store.ledger.counts(send.id)).toMatchObject({ sent: 1 });
+    });
+
+    it('a sender whose lease lapsed but who still runs is not settled over: the send is left to it', async () => {
+      const { send } = await store.ledger.beginSend({ slug: 'x', edition: testEdition(), now: t0 });
+      await store.ledger.acquireLease(send.id, 'late', at(1000), t0);
+      await store.ledger.acquireLease(send.id, 'one', at(60_000), t0);
+      const rows = await store.ledger.claim(send.id, 3, t0, 'late');
+      // 'one' ends (interrupted) after late's lease ran out, while 'late' is still at work.
+      expect(await store.ledger.endRun(send.id, 'one', () => 'stopped', at(5000))).toMatchObject({ state: 'sending', othersRunning: 1 });
+      await store.ledger.commit({ sendId: send.id, owner: 'late', outcomes: rows.map((d) => sent(d.id)), handedOver: [], now: at(6000) });
+      expect(await store.ledger.endRun(send.id, 'late', (n) => sendStateAfterRun(true, n), at(6000))).toMatchObject({ state: 'finished', othersRunning: 0 });
     });
 
     it('the last sender to end settles the send; one ending earlier leaves it to the others', async () => {
