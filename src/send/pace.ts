@@ -88,6 +88,19 @@ export function checkCaps(times: readonly number[], now: number, caps: Caps): Ca
   return blocked;
 }
 
+/**
+ * Counts a message against the caps: the times a cap can still see (the last day, the longest
+ * window), oldest first, and none at all without a cap. Keeping every message's time made a send
+ * hold 8 bytes per message for its whole run, and made each check scan all of them.
+ */
+export function countAgainstCaps(times: number[], at: number, caps: Caps): void {
+  if (!caps.perHour && !caps.perDay) return;
+  times.push(at);
+  let old = 0;
+  while (old < times.length && times[old]! <= at - DAY_MS) old++;
+  if (old > 0) times.splice(0, old);
+}
+
 /** How long `count` messages take at `ratePerSecond` within the caps, for the estimate before sending. */
 export function estimateMs(count: number, ratePerSecond: number, caps: Caps): { ms: number; capped?: 'max_per_hour' | 'max_per_day' } {
   const atRate = (count / ratePerSecond) * 1000;

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { UserError } from '../util/errors';
 import { LeaseLost, type ClaimedDelivery, type Ledger, type Outcome, type SharedPace } from './ledger';
-import { afterOutcome, checkCaps, initialPace, nextSlot, type CapCheck, type Caps, type PaceState } from './pace';
+import { afterOutcome, checkCaps, countAgainstCaps, initialPace, nextSlot, type CapCheck, type Caps, type PaceState } from './pace';
 import { fatalAdvice, type Failure } from './smtp-errors';
 import type { Transport } from './transport';
 
@@ -179,11 +179,12 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
     const cap = checkCaps(capTimes, now().getTime(), opts.caps ?? {});
     if (!cap.ok) return pause(cap);
     const counted = now().getTime();
-    capTimes.push(counted);
+    countAgainstCaps(capTimes, counted, opts.caps ?? {});
     const slot = nextSlot(pace, Date.now());
     pace = slot.state;
     if (await sleepUntil(slot.at, halt.signal)) return 'go';
-    capTimes.splice(capTimes.lastIndexOf(counted), 1);
+    const at = capTimes.lastIndexOf(counted);
+    if (at >= 0) capTimes.splice(at, 1);
     return 'the run stopped first';
   };
 

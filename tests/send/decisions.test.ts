@@ -1,6 +1,6 @@
 import { sendStateAfterRun, type DeliveryState } from '../../src/send/ledger';
 import { bounceStorm } from '../../src/send/runner';
-import { afterOutcome, checkCaps, DAY_MS, estimateMs, HOUR_MS, initialPace, MAX_INTERVAL_MS, nextSlot, RECOVER_AFTER } from '../../src/send/pace';
+import { afterOutcome, checkCaps, countAgainstCaps, DAY_MS, estimateMs, HOUR_MS, initialPace, MAX_INTERVAL_MS, nextSlot, RECOVER_AFTER } from '../../src/send/pace';
 import { classifySmtpError, permanentMeaning } from '../../src/send/smtp-errors';
 import { escapeControl } from '../../src/util/control-chars';
 
@@ -119,6 +119,17 @@ describe('caps: max_per_hour and max_per_day over a rolling window', () => {
     ['no caps', [t(0), t(1)], t(2), {}, { ok: true }],
   ])('%s', (_what, times, now, caps, expected) => {
     expect(checkCaps(times, now, caps)).toEqual(expected);
+  });
+
+  test.each([
+    ['no cap: nothing is kept', [t(0), t(1)], t(2), {}, [t(0), t(1)]],
+    ['a cap: the time is kept', [t(0), t(1)], t(2), { perHour: 5 }, [t(0), t(1), t(2)]],
+    ['times older than a day are dropped (the longest window)', [t(0), t(1), t(30)], DAY_MS + t(1), { perHour: 5 }, [t(30), DAY_MS + t(1)]],
+    ['a daily cap sees a whole day', [t(0), t(600)], DAY_MS - t(1), { perDay: 5 }, [t(0), t(600), DAY_MS - t(1)]],
+  ])('regression: a send no longer keeps the time of every message it sent (%s)', (_what, times, at, caps, expected) => {
+    const kept = [...times];
+    countAgainstCaps(kept, at, caps);
+    expect(kept).toEqual(expected);
   });
 
   test('the estimate before sending', () => {
