@@ -339,5 +339,35 @@ export async function personaliseParts(prepared: PreparedIssue, recipient: Recip
   const messageId = messageIdFor(opts.publication, opts.slug, recipient);
   const parts = fillTemplate(await templateFor(prepared, recipient, opts), recipient, opts, messageId);
   if (opts.dkim) return { parts: [await signDkim(Buffer.concat(parts), opts.dkim)], messageId };
-  return { parts, messageId };
+  return { parts: joinSmallParts(parts), messageId };
+}
+
+/** A piece at least this long is passed on as it is; shorter neighbours are joined. */
+const SHARED_PIECE_BYTES = 2048;
+
+/**
+ * Each piece becomes one write to the socket: thirty small pieces a message cost more in writes
+ * than the copy they save. The skeleton's long static pieces (the bulk of the bytes) stay shared;
+ * the short ones around them (header lines, the recipient's values, soft breaks) are joined.
+ */
+function joinSmallParts(parts: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let small: Buffer[] = [];
+  let smallBytes = 0;
+  const flush = () => {
+    if (small.length > 0) out.push(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
+    small = [];
+    smallBytes = 0;
+  };
+  for (const part of parts) {
+    if (part.length >= SHARED_PIECE_BYTES) {
+      flush();
+      out.push(part);
+    } else {
+      small.push(part);
+      smallBytes += part.length;
+    }
+  }
+  flush();
+  return out;
 }
