@@ -3,25 +3,13 @@ import { DRAFT_LIKE, isDraftSlug } from '../publish/draft';
 import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../send/ledger';
 import type { PgDb, Queryable } from './pg-db';
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
-
-interface EditionRow {
-  id: number;
-  send_id: number;
-  slug: string;
-  number: number;
-  subject: string;
-  preheader: string | null;
-  title: string;
-  html: string;
-  text: string;
-  engine: string;
-  content_hash: string;
-  view_at: string;
-  created_at: string;
-  asset_paths: string[] | null;
-}
+import { toEdition, type EditionRow } from './rows';
 
 /** Every edition column, its send's slug, and its asset paths. */
+/** An edition row; its asset paths come as an array (array_agg). */
+type Row = EditionRow & { asset_paths: string[] | null };
+const edition = (row: Row) => toEdition(row, row.asset_paths ?? []);
+
 const EDITION_SELECT = `
   SELECT e.id, e.send_id, s.slug, e.number, e.subject, e.preheader, e.title, e.html, e.text, e.engine,
          e.content_hash, e.view_at, e.created_at,
@@ -40,24 +28,24 @@ export class PgEditionStore implements EditionStore {
 
   async byId(id: number, on?: Queryable): Promise<Edition | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
-    const row = await this.db.one<EditionRow>(`${EDITION_SELECT} WHERE e.id = $1`, [id], on);
-    return row && toEdition(row);
+    const row = await this.db.one<Row>(`${EDITION_SELECT} WHERE e.id = $1`, [id], on);
+    return row && edition(row);
   }
 
   async current(slug: string): Promise<Edition | undefined> {
-    const row = await this.db.one<EditionRow>(`${EDITION_SELECT} WHERE s.slug = $1 ORDER BY e.number DESC LIMIT 1`, [slug]);
-    return row && toEdition(row);
+    const row = await this.db.one<Row>(`${EDITION_SELECT} WHERE s.slug = $1 ORDER BY e.number DESC LIMIT 1`, [slug]);
+    return row && edition(row);
   }
 
   async history(slug: string): Promise<EditionHistoryEntry[]> {
-    const rows = await this.db.rows<EditionRow>(`${EDITION_SELECT} WHERE s.slug = $1 ORDER BY e.number`, [slug]);
+    const rows = await this.db.rows<Row>(`${EDITION_SELECT} WHERE s.slug = $1 ORDER BY e.number`, [slug]);
     const out: EditionHistoryEntry[] = [];
     for (const row of rows) {
       const c = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
       for (const r of await this.db.rows<{ state: DeliveryState; n: number }>('SELECT state, count(*) AS n FROM deliveries WHERE edition_id = $1 GROUP BY state', [row.id])) {
         c[r.state] = r.n;
       }
-      out.push({ edition: toEdition(row), counts: c });
+      out.push({ edition: edition(row), counts: c });
     }
     return out;
   }
@@ -72,11 +60,11 @@ export class PgEditionStore implements EditionStore {
   }
 
   async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
-    const rows = await this.db.rows<EditionRow & { sent_at: string }>(
+    const rows = await this.db.rows<Row & { sent_at: string }>(
       `${EDITION_SELECT.replace('SELECT e.id', 'SELECT s.created_at AS sent_at, e.id')} WHERE ${CURRENT} AND s.slug NOT LIKE $1 ORDER BY s.created_at DESC, s.slug DESC LIMIT $2`,
       [DRAFT_LIKE, opts.limit ?? null],
     );
-    return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
+    return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: edition(row) }));
   }
 
   async saveDraft(slug: string, content: EditionContent, now: Date): Promise<Edition> {
@@ -113,23 +101,4 @@ export async function insertPgEdition(client: PoolClient, sendId: number, conten
     await client.query('INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES ($1, $2, $3, $4)', [id, a.path, a.contentType, a.body]);
   }
   return id;
-}
-
-function toEdition(row: EditionRow): Edition {
-  return {
-    id: row.id,
-    sendId: row.send_id,
-    slug: row.slug,
-    number: row.number,
-    subject: row.subject,
-    preheader: row.preheader,
-    title: row.title,
-    html: row.html,
-    text: row.text,
-    engine: row.engine,
-    contentHash: row.content_hash,
-    viewAt: row.view_at,
-    createdAt: row.created_at,
-    assetPaths: row.asset_paths ?? [],
-  };
 }

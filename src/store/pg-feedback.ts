@@ -2,21 +2,11 @@ import type { PoolClient } from 'pg';
 import { decide, REPORTABLE_STATES, type DeliveryFeedback, type SoftBouncePolicy } from '../bounces/feedback';
 import type { DeliveryRef, FeedbackCounts, FeedbackItem, FeedbackStore, ItemOutcome } from '../bounces/store';
 import type { PgDb } from './pg-db';
+import { DELIVERY_REF_SELECT, feedbackCounts, feedbackCountsByEdition, iso, toDeliveryRef, type DeliveryRefRow } from './rows';
 
-const iso = (d: Date) => d.toISOString();
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-interface Row {
-  id: number;
-  send_id: number;
-  slug: string;
-  address: string;
-  state: string;
-  feedback: DeliveryFeedback | null;
-  created_at: string;
-}
-
-const SELECT = `SELECT d.id, d.send_id, s.slug, d.address, d.state, d.feedback, d.created_at FROM deliveries d JOIN sends s ON s.id = d.send_id`;
+const SELECT = DELIVERY_REF_SELECT;
 const reportable = REPORTABLE_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
@@ -28,23 +18,23 @@ export class PgFeedbackStore implements FeedbackStore {
 
   async delivery(id: number): Promise<DeliveryRef | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
-    const row = await this.db.one<Row>(`${SELECT} WHERE d.id = $1`, [id]);
-    return row && toRef(row);
+    const row = await this.db.one<DeliveryRefRow>(`${SELECT} WHERE d.id = $1`, [id]);
+    return row && toDeliveryRef(row);
   }
 
   async deliveryByMessageId(messageId: string): Promise<DeliveryRef | undefined> {
     const bare = messageId.trim().replace(/^<|>$/g, '');
     if (!bare) return undefined;
-    const row = await this.db.one<Row>(`${SELECT} WHERE d.message_id = $1 ORDER BY d.id DESC LIMIT 1`, [`<${bare}>`]);
-    return row && toRef(row);
+    const row = await this.db.one<DeliveryRefRow>(`${SELECT} WHERE d.message_id = $1 ORDER BY d.id DESC LIMIT 1`, [`<${bare}>`]);
+    return row && toDeliveryRef(row);
   }
 
   async recentDelivery(address: string, since: Date): Promise<DeliveryRef | undefined> {
-    const row = await this.db.one<Row>(
+    const row = await this.db.one<DeliveryRefRow>(
       `${SELECT} WHERE lower(d.address) = lower($1 COLLATE "C") AND d.created_at >= $2 AND d.state IN (${reportable}) ORDER BY d.created_at DESC, d.id DESC LIMIT 1`,
       [address.trim(), iso(since)],
     );
-    return row && toRef(row);
+    return row && toDeliveryRef(row);
   }
 
   async apply(items: readonly FeedbackItem[], policy: SoftBouncePolicy, now: Date): Promise<ItemOutcome[]> {
@@ -56,7 +46,7 @@ export class PgFeedbackStore implements FeedbackStore {
   }
 
   private async applyOne(client: PoolClient, item: FeedbackItem, policy: SoftBouncePolicy, now: Date): Promise<ItemOutcome> {
-    const row = await this.db.one<Row>(`${SELECT} WHERE d.id = $1`, [item.deliveryId], client);
+    const row = await this.db.one<DeliveryRefRow>(`${SELECT} WHERE d.id = $1`, [item.deliveryId], client);
     if (!row) throw new Error(`delivery ${item.deliveryId} does not exist`);
     const inserted = await this.db.query(
       `INSERT INTO feedback_reports (key, source, kind, delivery_id, status, detail, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
@@ -97,29 +87,14 @@ export class PgFeedbackStore implements FeedbackStore {
   }
 
   async counts(sendId: number): Promise<FeedbackCounts> {
-    const counts: FeedbackCounts = { bounced: 0, softBounced: 0, complained: 0 };
-    for (const r of await this.db.rows<{ feedback: DeliveryFeedback; n: number }>('SELECT feedback, count(*) AS n FROM deliveries WHERE send_id = $1 AND feedback IS NOT NULL GROUP BY feedback', [sendId])) {
-      if (r.feedback === 'bounced') counts.bounced = r.n;
-      else if (r.feedback === 'soft_bounced') counts.softBounced = r.n;
-      else counts.complained = r.n;
-    }
-    return counts;
+    return feedbackCounts(await this.db.rows<{ feedback: DeliveryFeedback; n: number }>('SELECT feedback, count(*) AS n FROM deliveries WHERE send_id = $1 AND feedback IS NOT NULL GROUP BY feedback', [sendId]));
   }
 
   async countsByEdition(sendId: number): Promise<Map<number | null, FeedbackCounts>> {
-    const out = new Map<number | null, FeedbackCounts>();
-    const rows = await this.db.rows<{ edition_id: number | null; feedback: DeliveryFeedback; n: number }>(
+    return feedbackCountsByEdition(await this.db.rows<{ edition_id: number | null; feedback: DeliveryFeedback; n: number }>(
       'SELECT edition_id, feedback, count(*) AS n FROM deliveries WHERE send_id = $1 AND feedback IS NOT NULL GROUP BY edition_id, feedback',
       [sendId],
-    );
-    for (const r of rows) {
-      const c = out.get(r.edition_id) ?? { bounced: 0, softBounced: 0, complained: 0 };
-      if (r.feedback === 'bounced') c.bounced = r.n;
-      else if (r.feedback === 'soft_bounced') c.softBounced = r.n;
-      else c.complained = r.n;
-      out.set(r.edition_id, c);
-    }
-    return out;
+    ));
   }
 
   async list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]> {
@@ -130,8 +105,4 @@ export class PgFeedbackStore implements FeedbackStore {
       [sendId, limit],
     );
   }
-}
-
-function toRef(row: Row): DeliveryRef {
-  return { id: row.id, sendId: row.send_id, slug: row.slug, address: row.address, state: row.state, feedback: row.feedback, createdAt: row.created_at };
 }

@@ -21,19 +21,9 @@ import {
 } from '../send/ledger';
 import type { Caps, CapCheck } from '../send/pace';
 import { isDraftSlug } from '../publish/draft';
-
-interface SendRow {
-  id: number;
-  slug: string;
-  subject: string;
-  content_hash: string;
-  state: SendState;
-  created_at: string;
-  finished_at: string | null;
-}
+import { iso, toSend, type SendRow } from './rows';
 
 const SEND_COLUMNS = 'id, slug, subject, content_hash, state, created_at, finished_at';
-const iso = (d: Date) => d.toISOString();
 
 /** One row's move, with what it records (see `moveRows`). */
 interface Move {
@@ -530,8 +520,4 @@ export class PgPace implements SharedPace {
   async refund(slot: number): Promise<void> {
     await this.db.query('DELETE FROM send_slots WHERE id = $1', [slot]);
   }
-}
-
-function toSend(row: SendRow): SendRecord {
-  return { id: row.id, slug: row.slug, subject: row.subject, contentHash: row.content_hash, state: row.state, createdAt: row.created_at, finishedAt: row.finished_at };
 }

@@ -4,23 +4,11 @@ import { DELIVERY_STATES, type DeliveryCounts, type DeliveryState } from '../sen
 import { isAssetPath, type Edition, type EditionAsset, type EditionContent, type EditionHistoryEntry, type EditionStore, type PublishedIssue } from './types';
 import { EDITION_SELECT, QUERIES } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
+import { toEdition, type EditionRow } from './rows';
 
-interface EditionRow {
-  id: number;
-  send_id: number;
-  slug: string;
-  number: number;
-  subject: string;
-  preheader: string | null;
-  title: string;
-  html: string;
-  text: string;
-  engine: string;
-  content_hash: string;
-  view_at: string;
-  created_at: string;
-  asset_paths: string | null;
-}
+/** An edition row; its asset paths come as one newline-joined string (group_concat). */
+type Row = EditionRow & { asset_paths: string | null };
+const edition = (row: Row) => toEdition(row, row.asset_paths ? row.asset_paths.split('\n').sort() : []);
 
 /**
  * Editions in SQLite. Reads are here; an edition is added by the ledger, inside the transaction
@@ -35,22 +23,22 @@ export class SqliteEditionStore implements EditionStore {
   }
 
   async byId(id: number): Promise<Edition | undefined> {
-    const row = this.stmt<[number], EditionRow>(`${EDITION_SELECT} WHERE e.id = ?`).get(id);
-    return row && toEdition(row);
+    const row = this.stmt<[number], Row>(`${EDITION_SELECT} WHERE e.id = ?`).get(id);
+    return row && edition(row);
   }
 
   async current(slug: string): Promise<Edition | undefined> {
-    const row = this.stmt<[string], EditionRow>(QUERIES.currentEdition).get(slug);
-    return row && toEdition(row);
+    const row = this.stmt<[string], Row>(QUERIES.currentEdition).get(slug);
+    return row && edition(row);
   }
 
   async history(slug: string): Promise<EditionHistoryEntry[]> {
-    const rows = this.stmt<[string], EditionRow>(QUERIES.editionHistory).all(slug);
+    const rows = this.stmt<[string], Row>(QUERIES.editionHistory).all(slug);
     const counts = this.stmt<[number], { state: DeliveryState; n: number }>(QUERIES.editionCounts);
     return rows.map((row) => {
       const c = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as DeliveryCounts;
       for (const r of counts.all(row.id)) c[r.state] = r.n;
-      return { edition: toEdition(row), counts: c };
+      return { edition: edition(row), counts: c };
     });
   }
 
@@ -62,8 +50,8 @@ export class SqliteEditionStore implements EditionStore {
 
   async published(opts: { limit?: number } = {}): Promise<PublishedIssue[]> {
     // Drafts are left out by the query, before the limit (the feed's newest entries are issues, not a test send's draft).
-    const rows = this.stmt<[string, number], EditionRow & { sent_at: string }>(QUERIES.publishedEditions).all(DRAFT_LIKE, opts.limit ?? -1);
-    return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: toEdition(row) }));
+    const rows = this.stmt<[string, number], Row & { sent_at: string }>(QUERIES.publishedEditions).all(DRAFT_LIKE, opts.limit ?? -1);
+    return rows.filter((row) => !isDraftSlug(row.slug)).map((row) => ({ slug: row.slug, sentAt: row.sent_at, edition: edition(row) }));
   }
 
   async saveDraft(slug: string, content: EditionContent, now: Date): Promise<Edition> {
@@ -105,23 +93,4 @@ export function insertEdition(db: Database, sendId: number, content: EditionCont
   const insertAsset = db.prepare('INSERT INTO edition_assets (edition_id, path, content_type, body) VALUES (?, ?, ?, ?)');
   for (const a of content.assets) insertAsset.run(id, a.path, a.contentType, a.body);
   return id;
-}
-
-function toEdition(row: EditionRow): Edition {
-  return {
-    id: row.id,
-    sendId: row.send_id,
-    slug: row.slug,
-    number: row.number,
-    subject: row.subject,
-    preheader: row.preheader,
-    title: row.title,
-    html: row.html,
-    text: row.text,
-    engine: row.engine,
-    contentHash: row.content_hash,
-    viewAt: row.view_at,
-    createdAt: row.created_at,
-    assetPaths: row.asset_paths ? row.asset_paths.split('\n').sort() : [],
-  };
 }

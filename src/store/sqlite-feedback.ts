@@ -3,21 +3,11 @@ import { decide, REPORTABLE_STATES, type DeliveryFeedback, type SoftBouncePolicy
 import type { DeliveryRef, FeedbackCounts, FeedbackItem, FeedbackStore, ItemOutcome } from '../bounces/store';
 import { QUERIES } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
+import { DELIVERY_REF_SELECT, feedbackCounts, feedbackCountsByEdition, iso, toDeliveryRef, type DeliveryRefRow } from './rows';
 
-const iso = (d: Date) => d.toISOString();
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-interface Row {
-  id: number;
-  send_id: number;
-  slug: string;
-  address: string;
-  state: string;
-  feedback: DeliveryFeedback | null;
-  created_at: string;
-}
-
-const SELECT = `SELECT d.id, d.send_id, s.slug, d.address, d.state, d.feedback, d.created_at FROM deliveries d JOIN sends s ON s.id = d.send_id`;
+const SELECT = DELIVERY_REF_SELECT;
 const reportable = REPORTABLE_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
@@ -32,22 +22,22 @@ export class SqliteFeedbackStore implements FeedbackStore {
   }
 
   async delivery(id: number): Promise<DeliveryRef | undefined> {
-    const row = this.stmt<[number], Row>(`${SELECT} WHERE d.id = ?`).get(id);
-    return row && toRef(row);
+    const row = this.stmt<[number], DeliveryRefRow>(`${SELECT} WHERE d.id = ?`).get(id);
+    return row && toDeliveryRef(row);
   }
 
   async deliveryByMessageId(messageId: string): Promise<DeliveryRef | undefined> {
     const bare = messageId.trim().replace(/^<|>$/g, '');
     if (!bare) return undefined;
-    const row = this.stmt<[string], Row>(`${SELECT} WHERE d.message_id = ? ORDER BY d.id DESC LIMIT 1`).get(`<${bare}>`);
-    return row && toRef(row);
+    const row = this.stmt<[string], DeliveryRefRow>(`${SELECT} WHERE d.message_id = ? ORDER BY d.id DESC LIMIT 1`).get(`<${bare}>`);
+    return row && toDeliveryRef(row);
   }
 
   async recentDelivery(address: string, since: Date): Promise<DeliveryRef | undefined> {
-    const row = this.stmt<[string, string], Row>(
+    const row = this.stmt<[string, string], DeliveryRefRow>(
       `${SELECT} WHERE d.address = ? COLLATE NOCASE AND d.created_at >= ? AND d.state IN (${reportable}) ORDER BY d.created_at DESC, d.id DESC LIMIT 1`,
     ).get(address.trim(), iso(since));
-    return row && toRef(row);
+    return row && toDeliveryRef(row);
   }
 
   async apply(items: readonly FeedbackItem[], policy: SoftBouncePolicy, now: Date): Promise<ItemOutcome[]> {
@@ -55,7 +45,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
   }
 
   private applyOne(item: FeedbackItem, policy: SoftBouncePolicy, now: Date): ItemOutcome {
-    const row = this.stmt<[number], Row>(`${SELECT} WHERE d.id = ?`).get(item.deliveryId);
+    const row = this.stmt<[number], DeliveryRefRow>(`${SELECT} WHERE d.id = ?`).get(item.deliveryId);
     if (!row) throw new Error(`delivery ${item.deliveryId} does not exist`);
     const inserted = this.stmt(
       `INSERT INTO feedback_reports (key, source, kind, delivery_id, status, detail, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -89,33 +79,14 @@ export class SqliteFeedbackStore implements FeedbackStore {
   }
 
   async counts(sendId: number): Promise<FeedbackCounts> {
-    const counts: FeedbackCounts = { bounced: 0, softBounced: 0, complained: 0 };
-    for (const r of this.stmt<[number], { feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCounts).all(sendId)) {
-      if (r.feedback === 'bounced') counts.bounced = r.n;
-      else if (r.feedback === 'soft_bounced') counts.softBounced = r.n;
-      else counts.complained = r.n;
-    }
-    return counts;
+    return feedbackCounts(this.stmt<[number], { feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCounts).all(sendId));
   }
 
   async countsByEdition(sendId: number): Promise<Map<number | null, FeedbackCounts>> {
-    const out = new Map<number | null, FeedbackCounts>();
-    const rows = this.stmt<[number], { edition_id: number | null; feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCountsByEdition).all(sendId);
-    for (const r of rows) {
-      const c = out.get(r.edition_id) ?? { bounced: 0, softBounced: 0, complained: 0 };
-      if (r.feedback === 'bounced') c.bounced = r.n;
-      else if (r.feedback === 'soft_bounced') c.softBounced = r.n;
-      else c.complained = r.n;
-      out.set(r.edition_id, c);
-    }
-    return out;
+    return feedbackCountsByEdition(this.stmt<[number], { edition_id: number | null; feedback: DeliveryFeedback; n: number }>(QUERIES.feedbackCountsByEdition).all(sendId));
   }
 
   async list(sendId: number, limit: number): Promise<{ address: string; feedback: DeliveryFeedback; detail: string | null }[]> {
     return this.stmt<[number, number], { address: string; feedback: DeliveryFeedback; detail: string | null }>(QUERIES.feedbackList).all(sendId, limit);
   }
-}
-
-function toRef(row: Row): DeliveryRef {
-  return { id: row.id, sendId: row.send_id, slug: row.slug, address: row.address, state: row.state, feedback: row.feedback, createdAt: row.created_at };
 }

@@ -22,18 +22,8 @@ import { isDraftSlug } from '../publish/draft';
 import { guard } from './sqlite-errors';
 import { deliveriesInStatesSql, QUERIES, SEND_COLUMNS } from './sqlite-queries';
 import { prepared } from './sqlite-statements';
+import { iso, toSend, type SendRow } from './rows';
 
-interface SendRow {
-  id: number;
-  slug: string;
-  subject: string;
-  content_hash: string;
-  state: SendState;
-  created_at: string;
-  finished_at: string | null;
-}
-
-const iso = (d: Date) => d.toISOString();
 
 /**
  * The send ledger in SQLite. Every change of a delivery's state goes through `transition` (or
@@ -440,8 +430,4 @@ async function guardAsync<T>(location: string, fn: () => Promise<T>): Promise<T>
       throw err;
     });
   }
-}
-
-function toSend(row: SendRow): SendRecord {
-  return { id: row.id, slug: row.slug, subject: row.subject, contentHash: row.content_hash, state: row.state, createdAt: row.created_at, finishedAt: row.finished_at };
 }
