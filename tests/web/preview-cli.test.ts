@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeProject, REPO_ROOT } from '../helpers/cli';
 import { eventually } from '../helpers/process';
+import { startListening } from '../helpers/serve';
 
 /**
  * `newsletter preview` as an editor runs it: a real process, stopped with Ctrl-C (SIGINT).
@@ -13,21 +13,7 @@ import { eventually } from '../helpers/process';
 const BIN = path.join(REPO_ROOT, 'bin', 'newsletter.js');
 
 function startPreview(cwd: string, args: string[], bin = BIN) {
-  const child = spawn(process.execPath, [bin, 'preview', ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const m = /^Preview on (http:\/\/\S+) — Ctrl-C to stop$/m.exec(stdout);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => reject(new Error(`preview exited before printing its URL: ${stderr}`)));
-  });
-  url.catch(() => undefined); // awaited only by tests that expect a URL
-  return { child, url, exited, output: () => ({ stdout, stderr }) };
+  return startListening('preview', /^Preview on (http:\/\/\S+) — Ctrl-C to stop$/m, cwd, {}, args, bin);
 }
 
 describe('newsletter preview (process)', () => {
