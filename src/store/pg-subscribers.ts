@@ -300,7 +300,6 @@ export class PgSubscriberStore implements SubscriberStore {
     const client = await this.db.connect();
     try {
       await this.db.query('BEGIN', [], client);
-      await this.db.query(`SET LOCAL lock_timeout = ${Math.round(this.db.lockTimeoutMs)}`, [], client);
       // The subscriber write lock now (waiting up to the lock timeout), so the import cannot fail
       // half-way because another process is writing the same rows.
       await this.db.query('SELECT pg_advisory_xact_lock($1)', [SUBSCRIBERS_LOCK], client);
