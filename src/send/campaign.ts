@@ -199,16 +199,19 @@ async function takeLease(ledger: Ledger, sendId: number, owner: string, now: Dat
  * machine id where there is one. An owner written by another machine is never taken for a local
  * process, so its lease is only taken over when it runs out.
  */
+let thisMachine: string | undefined;
 function machineId(): string {
+  if (thisMachine !== undefined) return thisMachine;
+  thisMachine = '';
   for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
     try {
       const id = fs.readFileSync(file, 'utf8').trim();
-      if (/^[0-9a-f]{32}$/.test(id)) return id;
+      if (/^[0-9a-f]{32}$/.test(id)) return (thisMachine = id);
     } catch {
       // not there: try the next
     }
   }
-  return '';
+  return thisMachine;
 }
 
 function isDeadLocalProcess(owner: string): boolean {
