@@ -11,6 +11,7 @@ import { DAY_MS } from './pace';
 import { renderedOf } from '../publish/edition';
 import type { EditionStore } from '../store/types';
 import { envelopeSender, personaliseParts, prepareIssue, type PreparedIssue } from './message';
+import { spacedProgress } from './progress';
 import { runDeliveries, type RunnerResult } from './runner';
 import type { Transport } from './transport';
 
@@ -98,7 +99,6 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
     const pub = config.publication;
     const caps = { perHour: pub.send.max_per_hour, perDay: pub.send.max_per_day };
     const capHistory = !ledger.sharedPace && (caps.perHour || caps.perDay) ? (await ledger.handoverTimes(new Date(now().getTime() - DAY_MS))).map((d) => d.getTime()) : [];
-    let progressFailed = false;
     const prepared = new Map<number, Promise<PreparedIssue>>();
     const editionOf = (id: number): Promise<PreparedIssue> => {
       let p = prepared.get(id);
@@ -141,12 +141,7 @@ async function campaign(input: CampaignInput): Promise<CampaignReport> {
         });
         return { raw: parts, messageId };
       },
-      onProgress: input.onProgress
-        ? () => {
-            if (progressFailed) return;
-            ledger.counts(send.id).then(input.onProgress, () => (progressFailed = true));
-          }
-        : undefined,
+      onProgress: input.onProgress ? spacedProgress(() => ledger.counts(send.id), input.onProgress) : undefined,
     });
     if (result.status === 'stopped' && (result.cause === 'store' || result.cause === 'lease')) {
       // The store cannot be trusted for the report: say what happened and stop.

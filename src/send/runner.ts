@@ -20,9 +20,8 @@ const DROPS_PER_CONNECTION = 5;
 /** A server that only throttles for this long (nothing accepted) stops the send. */
 const THROTTLE_GIVE_UP_MS = 15 * 60_000;
 /**
- * Progress is reported at most this often (and once at the end): a report counts the send's
- * rows, a scan that takes milliseconds at 100,000 subscribers; after every group it made a large
- * send quadratic.
+ * Progress is offered at most this often (and once at the end). The caller decides whether to
+ * count the send's rows then: counting is spaced by its own cost (see progress.ts).
  */
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -55,7 +54,7 @@ export interface RunnerOptions {
   signal: AbortSignal;
   now?: () => Date;
   /** Called after each group of outcomes is committed. */
-  onProgress?: () => void;
+  onProgress?: (final: boolean) => void;
 }
 
 /** Why a run stopped before its end: each cause has its own advice in the CLI. */
@@ -392,7 +391,7 @@ class Committer {
   constructor(
     private readonly write: Write,
     private readonly onFailure: (err: unknown) => void,
-    private readonly onProgress?: () => void,
+    private readonly onProgress?: (final: boolean) => void,
   ) {}
 
   add(id: number, outcome: Outcome): void {
@@ -421,7 +420,7 @@ class Committer {
       this.outcomes = [];
       await this.write(last, []).catch(() => undefined);
     }
-    this.onProgress?.();
+    this.onProgress?.(true);
   }
 
   private queued(): boolean {
@@ -473,7 +472,7 @@ class Committer {
         for (const m of marks) m.resolve();
         if (outcomes.length > 0 && Date.now() - this.reportedAt >= PROGRESS_INTERVAL_MS) {
           this.reportedAt = Date.now();
-          this.onProgress?.();
+          this.onProgress?.(false);
         }
         this.kick();
         this.wake();

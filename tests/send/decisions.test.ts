@@ -1,5 +1,6 @@
 import { sendStateAfterRun, type DeliveryState } from '../../src/send/ledger';
 import { bounceStorm } from '../../src/send/runner';
+import { COUNT_SPACING, progressCountDue, spacedProgress } from '../../src/send/progress';
 import { afterOutcome, checkCaps, countAgainstCaps, DAY_MS, estimateMs, HOUR_MS, initialPace, MAX_INTERVAL_MS, nextSlot, RECOVER_AFTER } from '../../src/send/pace';
 import { classifySmtpError, permanentMeaning } from '../../src/send/smtp-errors';
 import { escapeControl } from '../../src/util/control-chars';
@@ -164,5 +165,88 @@ describe("a send's state after a run", () => {
     [false, counts({ sent: 5 }), 'stopped'],
   ] as const)('run done %s, %j → %s', (done, c, expected) => {
     expect(sendStateAfterRun(done, c)).toBe(expected);
+  });
+});
+
+describe('progress: a count of the send is spaced by its own cost', () => {
+  // The count started at 1,000 ms and took `took` ms; is another due at `now`?
+  test.each([
+    // [now, took, counting, final, due]
+    [1_000, undefined, false, false, true], // nothing counted yet
+    [1_100, 5, false, false, true], // a 5 ms count: due again after 100 ms
+    [1_099, 5, false, false, false],
+    [1_600, 30, false, false, true], // 100,000 rows (30 ms): every 600 ms
+    [1_599, 30, false, false, false],
+    [5_999, 250, false, false, false], // a million rows (250 ms): every 5 s
+    [6_000, 250, false, false, true],
+    [9_000, 5, true, false, false], // one is running: never two at once
+    [1_001, 250, false, true, true], // the end of the run: always counted
+    [1_001, 250, true, true, false], // … but not beside a running count
+  ])('at %d ms after a count of %p ms (counting: %p, final: %p): %p', (now, took, counting, final, due) => {
+    const last = took === undefined ? undefined : { startedMs: 1_000, tookMs: took };
+    expect(progressCountDue(now, last, counting, final)).toBe(due);
+  });
+
+  test('counting takes at most 1 / (COUNT_SPACING + 1) of the time, whatever a count costs', async () => {
+    for (const took of [1, 30, 250, 2_000]) {
+      let clock = 0;
+      let spent = 0;
+      let counts = 0;
+      const report = spacedProgress(
+        () => {
+          clock += took;
+          spent += took;
+          counts++;
+          return Promise.resolve(0);
+        },
+        () => undefined,
+        () => clock,
+      );
+      // Offered every 250 ms (the runner's rate) for a simulated ten minutes.
+      for (; clock < 600_000; clock += 250) {
+        report(false);
+        await Promise.resolve();
+      }
+      expect(spent / clock).toBeLessThanOrEqual(1 / (COUNT_SPACING + 1) + 0.001);
+      // Cheap counts still come at every offer; dear ones close to the allowed share.
+      if (took * (COUNT_SPACING + 1) <= 250) expect(counts).toBeGreaterThan(600_000 / (250 + took) - 2);
+      else expect(spent / clock).toBeGreaterThan(0.7 / (COUNT_SPACING + 1));
+    }
+  });
+
+  test('a final report while a count runs counts once more after it, and shows those figures last', async () => {
+    const shown: number[] = [];
+    const pending: ((n: number) => void)[] = [];
+    let n = 0;
+    const report = spacedProgress(
+      () => new Promise<number>((resolve) => pending.push(() => resolve(++n))),
+      (c) => shown.push(c),
+      () => 0,
+    );
+    report(false);
+    report(true);
+    expect(pending).toHaveLength(1);
+    pending.shift()!(0);
+    await new Promise((r) => setImmediate(r));
+    expect(pending).toHaveLength(1);
+    pending.shift()!(0);
+    await new Promise((r) => setImmediate(r));
+    expect(shown).toEqual([1, 2]);
+  });
+
+  test('a count that fails stops the progress, not the send', async () => {
+    let calls = 0;
+    const report = spacedProgress(
+      () => {
+        calls++;
+        return Promise.reject(new Error('database is locked'));
+      },
+      () => undefined,
+      () => 0,
+    );
+    report(true);
+    await new Promise((r) => setImmediate(r));
+    report(true);
+    expect(calls).toBe(1);
   });
 });
