@@ -4,6 +4,7 @@ import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { UserError } from '../util/errors';
 import { escapeControl } from '../util/control-chars';
 import { classifySmtpError } from './smtp-errors';
+import { withFastTransparency } from './smtp-transparency';
 import type { OutgoingMessage, SendHooks, SendResult, Transport } from './transport';
 
 export interface SmtpSettings {
@@ -217,7 +218,7 @@ class ConnectionPool {
   private connect(): Promise<Connection> {
     this.open++;
     return new Promise<Connection>((resolve, reject) => {
-      const smtp = new SMTPConnection(this.options);
+      const smtp = withFastTransparency(new SMTPConnection(this.options));
       const c: Connection = { smtp, messages: 0, ended: false, resetting: false, dropped: false };
       let settled = false;
       const fail = (err: unknown) => {
