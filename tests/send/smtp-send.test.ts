@@ -45,6 +45,9 @@ describe('send through SMTP', () => {
       expect(mail.text).toContain(`Unsubscribe: ${unsubscribe![1]}`);
       expect(unsubscribe![1]).not.toContain('@');
       expect(mail.html).not.toContain('%%');
+      // The HTML has lines that start with a dot: stuffed on the wire, restored by the server.
+      expect(raw).toMatch(/^\.[^.]/m);
+      expect(raw).not.toMatch(/^\.\./m);
     }
     expect(messageIds.size).toBe(25);
   });
