@@ -1,4 +1,4 @@
-import mjml2html from 'mjml';
+import { requireMjml } from './mjml-loader';
 import { newsletterMjml } from '../../emails/mjml/newsletter';
 import type { IssueView } from '../issue/view';
 
@@ -18,6 +18,8 @@ export const MJML_OPTIONS = {
   minify: false,
   beautify: false,
 } as const;
+
+const mjml2html = requireMjml();
 
 /** The MJML engine: the same IssueView as the React Email engine, through MJML's responsive tables. */
 export async function renderMjmlHtml(view: IssueView): Promise<string> {
