@@ -8,6 +8,7 @@ import type { Publication } from '../config';
 import type { Rendered } from '../render';
 import { compileTemplate, PLACEHOLDERS, type PlaceholderValues } from '../render/placeholders';
 import { signDkim, type DkimKey } from './dkim';
+import { stuffOnce } from './smtp-transparency';
 
 /**
  * One message per recipient, from the issue rendered once: only the placeholders and the
@@ -212,13 +213,14 @@ async function composeTemplate(prepared: PreparedIssue, sample: Recipient, opts:
       return { start, end, slot: { ...slot, key: skeleton.slice(start, colon) } };
     })
     .sort((a, b) => a.start - b.start);
+  // Every piece of the skeleton goes into every message: its SMTP dot-stuffing is done here, once.
   const statics: Buffer[] = [];
   let last = 0;
   for (const c of cuts) {
-    statics.push(Buffer.from(skeleton.slice(last, c.start), 'latin1'));
+    statics.push(stuffOnce(Buffer.from(skeleton.slice(last, c.start), 'latin1')));
     last = c.end;
   }
-  statics.push(Buffer.from(skeleton.slice(last), 'latin1'));
+  statics.push(stuffOnce(Buffer.from(skeleton.slice(last), 'latin1')));
 
   return {
     statics,
@@ -233,7 +235,7 @@ function encodePart(rendered: string, encoding: EncodedPart['encoding']): Encode
   // Quoted-printable keeps line breaks as they are; SMTP needs CRLF and nodemailer's connection
   // rewrites bare ones on the wire, copying the message. Writing CRLF here sends the same bytes
   // without that copy, and a DKIM signature covers exactly what goes on the wire.
-  const encodedPieces = encoding === 'quoted-printable' ? pieces.map((p) => Buffer.from(encodeQp(p.replace(BARE_LINE_BREAK, '\r\n')), 'latin1')) : [];
+  const encodedPieces = encoding === 'quoted-printable' ? pieces.map((p) => stuffOnce(Buffer.from(encodeQp(p.replace(BARE_LINE_BREAK, '\r\n')), 'latin1'))) : [];
   return { encoding, pieces, slots, encodedPieces };
 }
 
