@@ -218,6 +218,17 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
   };
 
   const inflight = new Set<Promise<void>>();
+  // The loop waits for the next delivery to end. (`Promise.race(inflight)` attached a reaction to
+  // every delivery in flight on each turn, each kept until its delivery ended: thousands of
+  // objects a second, many of them old enough to outlive young collections.)
+  let wakeLoop: (() => void) | undefined;
+  let loopFault: { err: unknown } | undefined;
+  const oneEnded = () => new Promise<void>((resolve) => (wakeLoop = resolve));
+  const ended = (p: Promise<void>) => {
+    inflight.delete(p);
+    wakeLoop?.();
+    wakeLoop = undefined;
+  };
   const start = (d: ClaimedDelivery) => {
     const p: Promise<void> = deliver(d)
       .catch((err: unknown): Outcome => {
@@ -227,8 +238,13 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
       .then((outcome) => {
         committer.add(d.id, outcome);
         if (errors > opts.maxErrors) stop('errors', `more than ${opts.maxErrors} deliveries failed (max_errors in newsletter.yaml)`);
-        inflight.delete(p);
+        ended(p);
       });
+    // A fault in the bookkeeping above is the run's: the loop throws it, as the race did.
+    p.catch((err: unknown) => {
+      loopFault ??= { err };
+      ended(p);
+    });
     inflight.add(p);
   };
 
@@ -260,7 +276,8 @@ export async function runDeliveries(opts: RunnerOptions): Promise<RunnerResult> 
           continue;
         }
       }
-      if (inflight.size > 0) await Promise.race(inflight);
+      if (inflight.size > 0) await oneEnded();
+      if (loopFault) throw loopFault.err;
     }
     await Promise.all(inflight);
     await committer.finish();
