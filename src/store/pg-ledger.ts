@@ -76,8 +76,10 @@ export class PgLedger implements Ledger {
    * The one place delivery states change: any number of rows leaving one state, each to its own
    * next state, in one statement. Each move is checked against ALLOWED_TRANSITIONS, and each row
    * must really be in `from` (else nothing of it is written: the caller's transaction fails).
+   * A claim names its sender (`claimingAs`); a sender's outcomes move only rows it claimed itself
+   * (`onlyClaimedBy`).
    */
-  private async moveRows(c: PoolClient, from: DeliveryState, now: Date, rows: readonly Move[], owner?: string, claimedBy?: string): Promise<void> {
+  private async moveRows(c: PoolClient, from: DeliveryState, now: Date, rows: readonly Move[], who: { claimingAs?: string; onlyClaimedBy?: string } = {}): Promise<void> {
     if (rows.length === 0) return;
     for (const r of rows) if (!canTransition(from, r.to)) throw new Error(`delivery ${r.id}: ${from} → ${r.to} is not an allowed move`);
     // A claim (an attempt) clears the on-the-wire mark: it is set again at this attempt's hand-over.
@@ -95,7 +97,7 @@ export class PgLedger implements Ledger {
        WHERE d.id = v.id AND d.state = $10 AND ($11::text IS NULL OR d.claimed_by = $11)`,
       [
         iso(now),
-        owner ?? null,
+        who.claimingAs ?? null,
         rows.map((r) => r.id),
         rows.map((r) => r.to),
         rows.map((r) => r.reply ?? null),
@@ -104,12 +106,12 @@ export class PgLedger implements Ledger {
         rows.map((r) => (r.refund ? 1 : 0)),
         rows.map((r) => (r.attempt ? 1 : 0)),
         from,
-        claimedBy ?? null,
+        who.onlyClaimedBy ?? null,
       ],
       c,
     );
     if (res.rowCount !== rows.length) {
-      const whose = claimedBy ? ` by ${claimedBy}` : '';
+      const whose = who.onlyClaimedBy ? ` by ${who.onlyClaimedBy}` : '';
       throw new Error(`of deliveries ${rows.map((r) => r.id).join(', ')}, ${rows.length - (res.rowCount ?? 0)} were not ${from}${whose} when moving them on`);
     }
   }
@@ -356,7 +358,7 @@ export class PgLedger implements Ledger {
         claimed.push({ id: cand.id, editionId: cand.edition_id, subscriberId: cand.subscriber_id, address: cand.address, name: cand.name, attempts: cand.attempts + 1 });
         moves.push({ id: cand.id, to: 'sending', attempt: true });
       }
-      await this.moveRows(c, 'pending', now, moves, owner ?? '');
+      await this.moveRows(c, 'pending', now, moves, { claimingAs: owner ?? '' });
       return claimed;
     }, { unsynced: true });
   }
@@ -410,7 +412,7 @@ export class PgLedger implements Ledger {
           break;
       }
     }
-    await this.moveRows(c, 'sending', now, moves, undefined, claimedBy);
+    await this.moveRows(c, 'sending', now, moves, { onlyClaimedBy: claimedBy });
     for (const b of bounced) await this.suppressBounce(c, b.id, now, b.reply);
   }
 
