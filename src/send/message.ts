@@ -213,14 +213,15 @@ async function composeTemplate(prepared: PreparedIssue, sample: Recipient, opts:
       return { start, end, slot: { ...slot, key: skeleton.slice(start, colon) } };
     })
     .sort((a, b) => a.start - b.start);
-  // Every piece of the skeleton goes into every message: its SMTP dot-stuffing is done here, once.
+  // Every piece of the skeleton goes into every message: the long ones, which messages share
+  // as they are (joinSmallParts), have their SMTP dot-stuffing done here, once.
   const statics: Buffer[] = [];
   let last = 0;
   for (const c of cuts) {
-    statics.push(stuffOnce(Buffer.from(skeleton.slice(last, c.start), 'latin1')));
+    statics.push(sharedPiece(Buffer.from(skeleton.slice(last, c.start), 'latin1')));
     last = c.end;
   }
-  statics.push(stuffOnce(Buffer.from(skeleton.slice(last), 'latin1')));
+  statics.push(sharedPiece(Buffer.from(skeleton.slice(last), 'latin1')));
 
   return {
     statics,
@@ -235,7 +236,7 @@ function encodePart(rendered: string, encoding: EncodedPart['encoding']): Encode
   // Quoted-printable keeps line breaks as they are; SMTP needs CRLF and nodemailer's connection
   // rewrites bare ones on the wire, copying the message. Writing CRLF here sends the same bytes
   // without that copy, and a DKIM signature covers exactly what goes on the wire.
-  const encodedPieces = encoding === 'quoted-printable' ? pieces.map((p) => stuffOnce(Buffer.from(encodeQp(p.replace(BARE_LINE_BREAK, '\r\n')), 'latin1'))) : [];
+  const encodedPieces = encoding === 'quoted-printable' ? pieces.map((p) => sharedPiece(Buffer.from(encodeQp(p.replace(BARE_LINE_BREAK, '\r\n')), 'latin1'))) : [];
   return { encoding, pieces, slots, encodedPieces };
 }
 
@@ -346,6 +347,11 @@ export async function personaliseParts(prepared: PreparedIssue, recipient: Recip
 
 /** A piece at least this long is passed on as it is; shorter neighbours are joined. */
 const SHARED_PIECE_BYTES = 2048;
+
+/** A static piece of the skeleton: one long enough to go out as it is is dot-stuffed now, once. */
+function sharedPiece(piece: Buffer): Buffer {
+  return piece.length >= SHARED_PIECE_BYTES ? stuffOnce(piece) : piece;
+}
 
 /**
  * Each piece becomes one write to the socket: thirty small pieces a message cost more in writes
